@@ -1,7 +1,7 @@
 // Bundles the language server, the CLI and the VS Code client into dist/, and copies the
 // sql.js WebAssembly file beside them (sql.js loads it at run time).
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -16,15 +16,14 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 };
 
 const entries = [
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' },
-  ...(existsSync('client/src/extension.ts')
-    ? [{ entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }]
-    : []),
-];
+  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+].filter((e) => existsSync(e.entryPoints[0]));
 
 mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');

@@ -1,0 +1,85 @@
+import * as path from 'node:path';
+import type { RuleContext } from './context';
+import type { Host } from '../../host';
+import type { Field } from '../../model/fields';
+import type { DiagnosticSink } from '../sink';
+import { CONTAINERS, PRIMARY_FILES } from '../../model/vocabulary';
+
+/** Where a manifest path leads, decided without touching anything outside its root. */
+export type PathVerdict = { ok: true; full: string } | { ok: false; why: string };
+
+/**
+ * Resolves a manifest path against its root and refuses absolute paths, `..` that leaves the
+ * root, and symlinks whose target is outside it: such paths are reported, never followed.
+ */
+export function resolveInside(root: string, rel: string, host?: Host): PathVerdict {
+  if (rel === '') return { ok: false, why: 'is empty' };
+  if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel) || rel.startsWith('\\')) return { ok: false, why: 'is absolute' };
+  const full = path.resolve(root, rel);
+  const back = path.relative(root, full);
+  if (back === '..' || back.startsWith('..' + path.sep) || path.isAbsolute(back)) return { ok: false, why: 'leaves its root through ".."' };
+  if (host) {
+    const real = host.realPath(full);
+    const realRoot = host.realPath(root) ?? root;
+    if (real) {
+      const r = path.relative(realRoot, real);
+      if (r === '..' || r.startsWith('..' + path.sep) || path.isAbsolute(r)) return { ok: false, why: 'goes through a symlink that points outside its root' };
+    }
+  }
+  return { ok: true, full };
+}
+
+/** The first path segment (the container folder) of a relative manifest path. */
+function firstSegment(rel: string): string {
+  return rel.replace(/^\.\//, '').split(/[\\/]/)[0];
+}
+
+/** Reports a path whose first folder is not one of its type's containers. */
+export function checkContainer(p: Field<string>, type: string, sink: DiagnosticSink, rootWord: string): void {
+  const containers = CONTAINERS[type];
+  if (!containers) return;
+  const first = firstSegment(p.value);
+  if (!containers.includes(first.toLowerCase())) {
+    const rest = p.value.replace(/^\.\//, '').split(/[\\/]/).slice(1).join('/') || path.basename(p.value);
+    sink.add('wrong-container', p.span, `a ${type} belongs in ${containers.map((c) => c + '/').join(' or ')} of the ${rootWord}, not "${first}/"`, {
+      data: { replacement: JSON.stringify(`${containers[0]}/${rest}`) },
+    });
+  }
+}
+
+/** Rules on `[[artifacts]].path`: inside the collection, in its container, present on disk, with its primary file. */
+export function checkArtifactPaths(ctx: RuleContext): void {
+  for (const c of ctx.index.collections) {
+    const sink = ctx.sink(c.source);
+    for (const a of c.model.artifacts) {
+      const p = a.path;
+      if (!p) continue;
+      const verdict = resolveInside(c.model.dir, p.value, ctx.host);
+      if (!verdict.ok) {
+        sink.add('path-escapes-root', p.span, `path "${p.value}" ${verdict.why}; artifact paths are relative to the collection folder and stay inside it`);
+        continue;
+      }
+      const type = a.typeValid ? a.type!.value : undefined;
+      if (!type) continue;
+      checkContainer(p, type, sink, 'collection');
+      if ((type === 'command' || type === 'agent') && !p.value.toLowerCase().endsWith('.md')) {
+        sink.add('not-markdown', p.span, `a ${type} is a Markdown file; "${p.value}" does not end in .md`);
+      }
+      const st = ctx.host.stat(verdict.full);
+      if (!st) {
+        sink.add('path-missing', p.span, `path "${p.value}" does not exist in collection folder ${c.model.dir}`);
+        continue;
+      }
+      if (type === 'skill') {
+        if (st.kind !== 'directory') {
+          sink.add('missing-primary-file', p.span, `a skill is a folder with a SKILL.md; "${p.value}" is not a folder`);
+          continue;
+        }
+        const names = PRIMARY_FILES.skill.flatMap((n) => [n, n.toLowerCase()]);
+        const found = names.map((n) => ctx.host.stat(path.join(verdict.full, n))).find((s) => s && s.kind === 'file');
+        if (!found) sink.add('missing-primary-file', p.span, `skill folder "${p.value}" has no SKILL.md`);
+        else if (found.size === 0) sink.add('missing-primary-file', p.span, `SKILL.md in "${p.value}" is empty`);
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import * as path from 'node:path';
+
+/** The SkillMeat file kinds the engine understands, plus plain TOML (syntax only). */
+export type FileKind = 'collection' | 'lock' | 'deployed' | 'project' | 'skip-prefs' | 'plugin' | 'toml';
+
+/** The kind of a file from its path, as SkillMeat locates them; undefined for files we ignore. */
+export function fileKindOf(file: string): FileKind | undefined {
+  const base = path.basename(file);
+  switch (base) {
+    case 'collection.toml':
+      return 'collection';
+    case 'collection.lock':
+      return 'lock';
+    case '.skillmeat-deployed.toml':
+      return 'deployed';
+    case '.skillmeat-project.toml':
+      return 'project';
+    case '.skillmeat_skip_prefs.toml':
+      return 'skip-prefs';
+    case 'plugin.json':
+      return 'plugin';
+  }
+  if (base.endsWith('.toml')) return 'toml';
+  return undefined;
+}
+
+/** Whether a file name is one a folder scan picks up (plain .toml files are only checked when named). */
+export function isManifestName(base: string): boolean {
+  return (
+    base === 'collection.toml' ||
+    base === 'collection.lock' ||
+    base === '.skillmeat-deployed.toml' ||
+    base === '.skillmeat-project.toml' ||
+    base === '.skillmeat_skip_prefs.toml' ||
+    base === 'plugin.json'
+  );
+}

@@ -1,0 +1,145 @@
+import * as path from 'node:path';
+import type { Host } from '../host';
+import type { SourceFile } from './sourceFile';
+import type { ArtifactEntry, CollectionModel, GroupEntry, TagDefinition } from '../model/collection';
+import type { LockModel } from '../model/lock';
+import type { DeployedModel } from '../model/deployed';
+import type { PluginModel } from '../model/plugin';
+import { lookupKey, slugify, stripExtension } from '../model/identity';
+import { type DiscoveredComposite, discoverComposites } from './composites';
+
+/** An artifact entry with the collection and file it lives in. */
+export interface ArtifactSite {
+  collection: CollectionInfo;
+  entry: ArtifactEntry;
+  type: string;
+  name: string;
+}
+
+/** One collection and everything known about it across files. */
+export interface CollectionInfo {
+  source: SourceFile;
+  model: CollectionModel;
+  /** `[collection].name`, or the folder's name when absent. */
+  name: string;
+  lock?: { source: SourceFile; model: LockModel };
+  artifacts: ArtifactSite[];
+  /** Artifacts by type and extension-stripped name. */
+  byKey: Map<string, ArtifactSite[]>;
+  tagsBySlug: Map<string, TagDefinition>;
+  groupsByName: Map<string, GroupEntry>;
+  composites: DiscoveredComposite[];
+}
+
+/** The cross-file view: collections, artifacts by name and uuid, deployments, composites. */
+export class WorkspaceIndex {
+  readonly collections: CollectionInfo[] = [];
+  readonly byName = new Map<string, CollectionInfo[]>();
+  readonly byDir = new Map<string, CollectionInfo>();
+  readonly byUuid = new Map<string, ArtifactSite[]>();
+  readonly deployments: { source: SourceFile; model: DeployedModel }[] = [];
+  readonly others: SourceFile[] = [];
+
+  constructor(files: Iterable<SourceFile>, host: Host) {
+    const locks: { source: SourceFile; model: LockModel }[] = [];
+    const pluginNames = new Map<string, string>();
+    for (const sf of files) {
+      const m = sf.model;
+      if (!m) {
+        this.others.push(sf);
+        continue;
+      }
+      if (m.kind === 'collection') this.addCollection(sf, m);
+      else if (m.kind === 'lock') locks.push({ source: sf, model: m });
+      else if (m.kind === 'deployed') this.deployments.push({ source: sf, model: m });
+      else {
+        if (m.kind === 'plugin' && (m as PluginModel).name) pluginNames.set(sf.file, (m as PluginModel).name!.value);
+        this.others.push(sf);
+      }
+    }
+    for (const l of locks) {
+      const c = this.byDir.get(l.model.dir);
+      if (c) c.lock = l;
+    }
+    for (const c of this.collections) c.composites = discoverComposites(host, c.model.dir, pluginNames);
+  }
+
+  private addCollection(source: SourceFile, model: CollectionModel): void {
+    const info: CollectionInfo = {
+      source,
+      model,
+      name: model.name?.value ?? path.basename(model.dir),
+      artifacts: [],
+      byKey: new Map(),
+      tagsBySlug: new Map(),
+      groupsByName: new Map(),
+      composites: [],
+    };
+    for (const entry of model.artifacts) {
+      if (!entry.name || !entry.type) continue;
+      const site: ArtifactSite = { collection: info, entry, type: entry.type.value, name: entry.name.value };
+      info.artifacts.push(site);
+      push(info.byKey, lookupKey(site.type, site.name), site);
+      if (entry.uuid) push(this.byUuid, entry.uuid.value, site);
+    }
+    for (const t of model.tagDefinitions) if (t.slug && !info.tagsBySlug.has(t.slug.value)) info.tagsBySlug.set(t.slug.value, t);
+    for (const g of model.groups) if (g.name && !info.groupsByName.has(g.name.value)) info.groupsByName.set(g.name.value, g);
+    this.collections.push(info);
+    push(this.byName, info.name, info);
+    this.byDir.set(model.dir, info);
+  }
+
+  /** The artifact of a collection with this type and (extension-stripped) name. */
+  resolve(collection: CollectionInfo, type: string, name: string): ArtifactSite | undefined {
+    return collection.byKey.get(lookupKey(type, name))?.[0];
+  }
+
+  /** Every artifact in any collection with this type and name. */
+  resolveAnywhere(type: string, name: string): ArtifactSite[] {
+    const out: ArtifactSite[] = [];
+    for (const c of this.collections) {
+      const s = c.byKey.get(lookupKey(type, name));
+      if (s) out.push(...s);
+    }
+    return out;
+  }
+
+  /** The collection a file belongs to (collection.toml, its lock, or a file in its folder tree). */
+  collectionOf(file: string): CollectionInfo | undefined {
+    let dir = path.dirname(file);
+    for (;;) {
+      const c = this.byDir.get(dir);
+      if (c) return c;
+      const up = path.dirname(dir);
+      if (up === dir) return undefined;
+      dir = up;
+    }
+  }
+
+  /** The tag definition a tag name matches (by slug), if any. */
+  tagDefinition(collection: CollectionInfo, tag: string): TagDefinition | undefined {
+    return collection.tagsBySlug.get(slugify(tag));
+  }
+
+  /** All names of a type in a collection, for did-you-mean. */
+  namesOfType(collection: CollectionInfo | undefined, type: string): string[] {
+    const cols = collection ? [collection] : this.collections;
+    const out: string[] = [];
+    for (const c of cols) for (const a of c.artifacts) if (a.type === type) out.push(a.name);
+    return out;
+  }
+
+  /** All `type:name` ids in a collection (or everywhere), for did-you-mean across types. */
+  allIds(collection?: CollectionInfo): string[] {
+    const cols = collection ? [collection] : this.collections;
+    const out: string[] = [];
+    for (const c of cols) for (const a of c.artifacts) out.push(`${a.type}:${stripExtension(a.name)}`);
+    return out;
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}

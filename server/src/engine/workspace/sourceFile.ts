@@ -1,0 +1,63 @@
+import { LineIndex } from '../text/lineIndex';
+import { parseToml } from '../toml/parse';
+import { DiagnosticSink } from '../diagnostics/sink';
+import type { Diagnostic } from '../diagnostics/diagnostic';
+import type { TomlTable } from '../toml/ast';
+import { type FileKind } from '../model/fileKind';
+import { type CollectionModel, lowerCollection } from '../model/collection';
+import { type LockModel, lowerLock } from '../model/lock';
+import { type DeployedModel, lowerDeployed } from '../model/deployed';
+import { type ProjectModel, type SkipPrefsModel, lowerProject, lowerSkipPrefs } from '../model/projectFiles';
+import { type PluginModel, lowerPlugin } from '../model/plugin';
+
+/** Any lowered manifest. */
+export type Model = CollectionModel | LockModel | DeployedModel | ProjectModel | SkipPrefsModel | PluginModel;
+
+/** One file as the engine holds it: its text, tree, model and the findings that need no other file. */
+export interface SourceFile {
+  file: string;
+  kind: FileKind;
+  text: string;
+  /** The editor's version for open documents; undefined for files read from disk. */
+  version?: number;
+  lines: LineIndex;
+  root?: TomlTable;
+  model?: Model;
+  /** Syntax and shape findings (cross-file findings are computed by the workspace). */
+  local: Diagnostic[];
+}
+
+/** Parses and lowers one file's text; never throws. `preErrors` are decoding findings to keep. */
+export function analyzeText(file: string, kind: FileKind, text: string, version?: number, pre: (sink: DiagnosticSink) => void = () => {}): SourceFile {
+  const lines = new LineIndex(text);
+  const sink = new DiagnosticSink(file, lines);
+  pre(sink);
+  const sf: SourceFile = { file, kind, text, version, lines, local: sink.items };
+  if (kind === 'plugin') {
+    sf.model = lowerPlugin(file, text, sink);
+    return sf;
+  }
+  const parsed = parseToml(text);
+  for (const e of parsed.errors) sink.add('toml-syntax', e.span, e.message);
+  sf.root = parsed.root;
+  switch (kind) {
+    case 'collection':
+      sf.model = lowerCollection(file, parsed.root, sink);
+      break;
+    case 'lock':
+      sf.model = lowerLock(file, parsed.root, sink);
+      break;
+    case 'deployed':
+      sf.model = lowerDeployed(file, parsed.root, sink);
+      break;
+    case 'project':
+      sf.model = lowerProject(file, parsed.root, sink);
+      break;
+    case 'skip-prefs':
+      sf.model = lowerSkipPrefs(file, parsed.root, sink);
+      break;
+    default:
+      break;
+  }
+  return sf;
+}

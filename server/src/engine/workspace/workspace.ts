@@ -1,0 +1,145 @@
+import * as path from 'node:path';
+import type { Host } from '../host';
+import { type FileKind, fileKindOf, isManifestName } from '../model/fileKind';
+import { decodeToml } from '../toml/decode';
+import { type SourceFile, analyzeText } from './sourceFile';
+import { WorkspaceIndex } from './index';
+import type { Diagnostic } from '../diagnostics/diagnostic';
+import { runRules, type RuleOptions } from '../diagnostics/rules';
+
+/** Options of a workspace. */
+export interface WorkspaceOptions {
+  /** Files larger than this are not parsed (a `file-too-large` diagnostic instead). */
+  maxFileBytes?: number;
+  /** Folder names never entered while scanning. */
+  excludeFolders?: string[];
+  rules?: RuleOptions;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+const DEFAULT_EXCLUDES = ['node_modules', '.git', '.hg', '.svn'];
+
+/**
+ * The set of SkillMeat files being checked, and the analyses over them. Files come from disk
+ * (scan, load) or from an editor (setText); every change bumps the revision, and the index and
+ * diagnostics are recomputed on demand for the latest revision only.
+ */
+export class Workspace {
+  private readonly files = new Map<string, SourceFile>();
+  private revision = 0;
+  private indexCache?: { revision: number; index: WorkspaceIndex };
+  private diagCache?: { revision: number; byFile: Map<string, Diagnostic[]> };
+
+  constructor(readonly host: Host, readonly options: WorkspaceOptions = {}) {}
+
+  /** A counter bumped by every change. */
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  /** Every file held. */
+  allFiles(): IterableIterator<SourceFile> {
+    return this.files.values();
+  }
+
+  /** The file at a path, if held. */
+  get(file: string): SourceFile | undefined {
+    return this.files.get(file);
+  }
+
+  /** Reads a file from disk (as the kind its name says, unless told) and holds it; never throws. */
+  load(file: string, kind: FileKind | undefined = fileKindOf(file)): SourceFile {
+    const k = kind ?? 'toml';
+    const max = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const st = this.host.stat(file);
+    let sf: SourceFile;
+    if (st && st.kind === 'file' && st.size > max) {
+      sf = analyzeText(file, k === 'plugin' ? 'plugin' : 'toml', '', undefined, (sink) =>
+        sink.add('file-too-large', { start: 0, end: 0 }, `${path.basename(file)} is ${(st.size / 1048576).toFixed(1)} MB, over the ${(max / 1048576).toFixed(0)} MB limit; it was not checked`),
+      );
+      sf.kind = k;
+    } else {
+      const bytes = st?.kind === 'directory' ? new Error('it is a folder, not a file') : this.host.readFile(file);
+      if (bytes instanceof Error) {
+        sf = analyzeText(file, 'toml', '', undefined, (sink) => sink.add('unreadable-file', { start: 0, end: 0 }, `${path.basename(file)} cannot be read: ${bytes.message}`));
+        sf.kind = k;
+      } else {
+        const decoded = decodeToml(bytes);
+        sf = analyzeText(file, k, decoded.text, undefined, (sink) => {
+          for (const e of decoded.errors) sink.add(k === 'plugin' ? 'json-syntax' : 'toml-syntax', e.span, e.message);
+        });
+      }
+    }
+    this.files.set(file, sf);
+    this.revision++;
+    return sf;
+  }
+
+  /** Holds an editor's unsaved text for a file (it wins over the disk until `close`). */
+  setText(file: string, text: string, version?: number): SourceFile {
+    const sf = analyzeText(file, fileKindOf(file) ?? 'toml', text, version);
+    this.files.set(file, sf);
+    this.revision++;
+    return sf;
+  }
+
+  /** Forgets a file (deleted, or closed and no longer a manifest). */
+  remove(file: string): boolean {
+    const had = this.files.delete(file);
+    if (had) this.revision++;
+    return had;
+  }
+
+  /** Finds every SkillMeat file under a folder (no symlinks followed, excluded folders skipped) and loads it. */
+  scan(root: string): string[] {
+    const found: string[] = [];
+    const excludes = new Set(this.options.excludeFolders ?? DEFAULT_EXCLUDES);
+    const walk = (dir: string, depth: number): void => {
+      if (depth > 64) return;
+      for (const e of this.host.readDir(dir)) {
+        const full = path.join(dir, e.name);
+        if (e.kind === 'directory') {
+          if (isManifestName(e.name)) {
+            found.push(full);
+            continue;
+          }
+          if (!excludes.has(e.name)) walk(full, depth + 1);
+        } else if (e.kind === 'file' && isManifestName(e.name)) {
+          found.push(full);
+        }
+      }
+    };
+    walk(root, 0);
+    for (const f of found) this.load(f);
+    return found;
+  }
+
+  /** The cross-file index of the current revision. */
+  index(): WorkspaceIndex {
+    if (this.indexCache?.revision !== this.revision) {
+      this.indexCache = { revision: this.revision, index: new WorkspaceIndex(this.files.values(), this.host) };
+    }
+    return this.indexCache.index;
+  }
+
+  /** Every file's diagnostics (local and cross-file), sorted by position. */
+  diagnostics(): Map<string, Diagnostic[]> {
+    if (this.diagCache?.revision !== this.revision) {
+      const byFile = new Map<string, Diagnostic[]>();
+      for (const sf of this.files.values()) byFile.set(sf.file, [...sf.local]);
+      for (const d of runRules(this.index(), this.host, this.options.rules ?? {})) {
+        const list = byFile.get(d.file);
+        if (list) list.push(d);
+        else byFile.set(d.file, [d]);
+      }
+      for (const list of byFile.values()) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+      this.diagCache = { revision: this.revision, byFile };
+    }
+    return this.diagCache.byFile;
+  }
+
+  /** The diagnostics of one file. */
+  diagnosticsOf(file: string): Diagnostic[] {
+    return this.diagnostics().get(file) ?? [];
+  }
+}
