@@ -1,0 +1,101 @@
+// The `_artifact_id_backup` shadows served the 0004–0006 downgrades; at head they would make
+// every insert name the artifact twice (SkillMeat's NOT NULL shadow broke its ORM inserts).
+// `artifacts.id` stays, so down refills them; values that did not equal it are logged first.
+import { rebuild } from './helpers';
+import type { Migration, ScriptStep } from './types';
+
+const ID = '0009_drop_shadow_columns';
+
+const TABLES = [
+  { table: 'collection_artifacts', key: ['collection_id', 'artifact_uuid'] },
+  { table: 'group_artifacts', key: ['group_id', 'artifact_uuid'] },
+  { table: 'artifact_tags', key: ['artifact_uuid', 'tag_id'] },
+] as const;
+
+const SHADOW = '(SELECT a.id FROM artifacts AS a WHERE a.uuid = t.artifact_uuid)';
+
+function logOdd(table: string, key: readonly string[]): string {
+  const obj = [...key, '_artifact_id_backup'].map((c) => `'${c}', t.${c}`).join(', ');
+  return (
+    `INSERT INTO _migration_log (migration, table_name, kind, row_json, logged_at) ` +
+    `SELECT '${ID}', '${table}', 'shadow', json_object(${obj}), strftime('%Y-%m-%dT%H:%M:%f', 'now') FROM ${table} AS t ` +
+    `WHERE t._artifact_id_backup IS NOT ${SHADOW}`
+  );
+}
+
+function restoreOdd(table: string, key: readonly string[]): ScriptStep {
+  const where = key.map((c) => `${c} = json_extract(l.row_json, '$.${c}')`).join(' AND ');
+  const sql =
+    `UPDATE ${table} SET _artifact_id_backup = (SELECT json_extract(l.row_json, '$._artifact_id_backup') FROM _migration_log AS l ` +
+    `WHERE l.migration = ? AND l.table_name = ? AND l.kind = 'shadow' AND ${where}) ` +
+    `WHERE EXISTS (SELECT 1 FROM _migration_log AS l WHERE l.migration = ? AND l.table_name = ? AND l.kind = 'shadow' AND ${where})`;
+  return {
+    kind: 'script',
+    name: `restore odd shadow values of ${table}`,
+    sql: [sql],
+    run(db) {
+      db.run(sql, [ID, table, ID, table]);
+    },
+  };
+}
+
+/** Drops the shadow columns; down re-adds them from artifacts.id plus logged exceptions. */
+export const m0009: Migration = {
+  id: ID,
+  description: 'drop _artifact_id_backup shadow columns from the three join tables',
+  up: [
+    ...TABLES.map((t) => logOdd(t.table, t.key)),
+    ...TABLES.map((t) => `ALTER TABLE ${t.table} DROP COLUMN _artifact_id_backup`),
+  ],
+  down: [
+    // Rebuilds, not ADD COLUMN: the shadow must come back at its old place in column order.
+    rebuild('collection_artifacts', {
+      create: `CREATE TABLE collection_artifacts (
+  collection_id TEXT NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+  artifact_uuid TEXT NOT NULL REFERENCES artifacts (uuid) ON DELETE CASCADE,
+  added_at TEXT NOT NULL,
+  _artifact_id_backup TEXT,
+  PRIMARY KEY (collection_id, artifact_uuid)
+)`,
+      insertColumns: 'collection_id, artifact_uuid, added_at, _artifact_id_backup',
+      select: `SELECT t.collection_id, t.artifact_uuid, t.added_at, ${SHADOW} FROM collection_artifacts AS t`,
+      indexes: [
+        'CREATE INDEX ix_collection_artifacts_artifact_uuid ON collection_artifacts (artifact_uuid)',
+        'CREATE INDEX ix_collection_artifacts_added_at ON collection_artifacts (added_at)',
+      ],
+    }),
+    rebuild('group_artifacts', {
+      create: `CREATE TABLE group_artifacts (
+  group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+  artifact_uuid TEXT NOT NULL REFERENCES artifacts (uuid) ON DELETE CASCADE,
+  position INTEGER NOT NULL DEFAULT 0 CHECK (position >= 0),
+  added_at TEXT NOT NULL,
+  _artifact_id_backup TEXT,
+  PRIMARY KEY (group_id, artifact_uuid)
+)`,
+      insertColumns: 'group_id, artifact_uuid, position, added_at, _artifact_id_backup',
+      select: `SELECT t.group_id, t.artifact_uuid, t.position, t.added_at, ${SHADOW} FROM group_artifacts AS t`,
+      indexes: [
+        'CREATE INDEX ix_group_artifacts_artifact_uuid ON group_artifacts (artifact_uuid)',
+        'CREATE INDEX ix_group_artifacts_group_position ON group_artifacts (group_id, position)',
+      ],
+    }),
+    rebuild('artifact_tags', {
+      create: `CREATE TABLE artifact_tags (
+  artifact_uuid TEXT NOT NULL REFERENCES artifacts (uuid) ON DELETE CASCADE,
+  tag_id TEXT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  _artifact_id_backup TEXT,
+  position INTEGER CHECK (position IS NULL OR position >= 0),
+  PRIMARY KEY (artifact_uuid, tag_id)
+)`,
+      insertColumns: 'artifact_uuid, tag_id, created_at, _artifact_id_backup, position',
+      select: `SELECT t.artifact_uuid, t.tag_id, t.created_at, ${SHADOW}, t.position FROM artifact_tags AS t`,
+      indexes: [
+        'CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)',
+        'CREATE INDEX ix_artifact_tags_artifact_position ON artifact_tags (artifact_uuid, position)',
+      ],
+    }),
+    ...TABLES.map((t) => restoreOdd(t.table, t.key)),
+  ],
+};

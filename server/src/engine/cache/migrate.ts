@@ -1,0 +1,529 @@
+// The migration runner: one transaction per migration, foreign keys off outside it for table
+// rebuilds, a foreign-key check before commit, checksums against drift, and refusal of any
+// history this build does not know (a newer build's database is never touched).
+import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Database } from 'sql.js';
+import { MIGRATIONS } from '../../../../migrations';
+import type { Migration, MigrationContext, MigrationDb, MigrationStatement, MigrationStep, Row, SqlValue } from '../../../../migrations';
+import { cacheError, messageOf, type CacheError } from './errors';
+
+/** Bookkeeping tables; the leading underscore keeps them apart from the product schema. */
+export const MIGRATIONS_TABLE = '_migrations';
+/** Rows migrations set aside (orphans, originals) so that `down` can restore them. */
+export const MIGRATION_LOG_TABLE = '_migration_log';
+
+const BOOKKEEPING_SQL = `CREATE TABLE IF NOT EXISTS _migrations (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  checksum TEXT NOT NULL,
+  applied_at TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _migration_log (
+  seq INTEGER PRIMARY KEY,
+  migration TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  row_json TEXT NOT NULL,
+  logged_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_migration_log_lookup ON _migration_log (migration, table_name, kind);`;
+
+/** One applied migration as the database remembers it. */
+export interface AppliedMigration {
+  id: string;
+  checksum: string;
+  appliedAt: string;
+  durationMs: number;
+  /** True when this build's definition hashes differently from what was applied. */
+  drift: boolean;
+  /** This build's checksum, when the id is known. */
+  expectedChecksum?: string;
+}
+
+/** Where a database stands against this build's chain. */
+export interface MigrationStatus {
+  ok: boolean;
+  /** Last applied id, or null for an empty database. */
+  current: string | null;
+  /** Last id this build knows. */
+  head: string;
+  applied: AppliedMigration[];
+  pending: string[];
+  drift: string[];
+  /** Applied ids this build does not know (the database is newer). */
+  unknown: string[];
+  error?: CacheError;
+}
+
+/** Options shared by up and down. */
+export interface MigrateOptions {
+  /** Target revision id, its number prefix (`0004`), or `base` (down only: revert all). */
+  to?: string;
+  /** How many migrations to run instead of a target. */
+  steps?: number;
+  /** Runs on a copy and returns the SQL; the database is not changed. */
+  dryRun?: boolean;
+  /** Lets `down` revert migrations whose definition drifted (their down may not fit). */
+  force?: boolean;
+  /** The chain; tests inject failing ones. Defaults to this build's migrations. */
+  migrations?: readonly Migration[];
+  /** The clock, injected so tests are repeatable. */
+  now?: () => Date;
+}
+
+/** One migration that ran (or would run, in a dry run). */
+export interface MigrationRun {
+  id: string;
+  direction: 'up' | 'down';
+  checksum: string;
+  durationMs: number;
+}
+
+/** What up/down did; never thrown. */
+export interface MigrateResult {
+  ok: boolean;
+  direction: 'up' | 'down';
+  from: string | null;
+  to: string | null;
+  applied: MigrationRun[];
+  orphansRemoved: Record<string, number>;
+  orphansRestored: Record<string, number>;
+  warnings: string[];
+  dryRun: boolean;
+  sql?: string[];
+  error?: CacheError;
+}
+
+/** sha256 of a migration's definition text (SQL and script names), CRLF normalised. */
+export function migrationChecksum(m: Migration): string {
+  const parts = [`id: ${m.id}`];
+  if (m.foreignKeysOff) parts.push('foreign_keys: off');
+  parts.push('-- up', ...m.up.map(stepText), '-- down', ...m.down.map(stepText));
+  const text = parts.join('\n').replace(/\r\n?/g, '\n');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function stepText(s: MigrationStep): string {
+  if (typeof s === 'string') return s.trim();
+  if (s.kind === 'rebuild') {
+    const drops = s.dropsIndexes?.length ? `\n-- drops: ${s.dropsIndexes.join(', ')}` : '';
+    return `-- rebuild ${s.table}\n${s.statements.map((x) => x.trim()).join(';\n')}${drops}`;
+  }
+  return `-- script: ${s.name}\n${s.sql.map((x) => x.trim()).join(';\n')}`;
+}
+
+function needsForeignKeysOff(m: Migration, direction: 'up' | 'down'): boolean {
+  return Boolean(m.foreignKeysOff) || m[direction].some((s) => typeof s !== 'string' && s.kind === 'rebuild');
+}
+
+function queryRows(db: Database, sql: string, params: readonly SqlValue[] = []): Row[] {
+  const st = db.prepare(sql);
+  try {
+    st.bind([...params]);
+    const out: Row[] = [];
+    while (st.step()) out.push(st.getAsObject() as Row);
+    return out;
+  } finally {
+    st.free();
+  }
+}
+
+function tableExists(db: Database, name: string): boolean {
+  return queryRows(db, "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).length > 0;
+}
+
+/** Reads which migrations a database has applied and compares them with `migrations`; never writes. */
+export function migrationStatus(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationStatus {
+  const head = migrations.length ? migrations[migrations.length - 1].id : '';
+  const base: MigrationStatus = { ok: true, current: null, head, applied: [], pending: [], drift: [], unknown: [] };
+  try {
+    const rows = tableExists(db, MIGRATIONS_TABLE)
+      ? queryRows(db, 'SELECT id, checksum, applied_at, duration_ms FROM _migrations ORDER BY seq')
+      : [];
+    const known = new Map(migrations.map((m, i) => [m.id, { m, i }]));
+    for (const r of rows) {
+      const id = String(r.id);
+      const k = known.get(id);
+      const expected = k ? migrationChecksum(k.m) : undefined;
+      const drift = expected !== undefined && expected !== r.checksum;
+      base.applied.push({
+        id,
+        checksum: String(r.checksum),
+        appliedAt: String(r.applied_at),
+        durationMs: Number(r.duration_ms),
+        drift,
+        expectedChecksum: expected,
+      });
+      if (!k) base.unknown.push(id);
+      if (drift) base.drift.push(id);
+    }
+    base.current = base.applied.length ? base.applied[base.applied.length - 1].id : null;
+    if (base.unknown.length) {
+      base.ok = false;
+      base.error = cacheError(
+        'UNKNOWN_REVISION',
+        `the cache was migrated by a newer version (revision ${base.unknown.join(', ')}); this build knows revisions up to ${head}. ` +
+          'Update the extension or point it at another cache file; the file was left untouched.',
+      );
+      return base;
+    }
+    for (let i = 0; i < base.applied.length; i++) {
+      if (migrations[i]?.id !== base.applied[i].id) {
+        base.ok = false;
+        base.error = cacheError(
+          'BAD_HISTORY',
+          `applied migrations are not a prefix of the known chain: position ${i + 1} is ${base.applied[i].id}, expected ${migrations[i]?.id}`,
+        );
+        return base;
+      }
+    }
+    base.pending = migrations.slice(base.applied.length).map((m) => m.id);
+    return base;
+  } catch (e) {
+    return { ...base, ok: false, error: cacheError('READ_FAILED', `could not read the migration history: ${messageOf(e)}`) };
+  }
+}
+
+function resolveTarget(migrations: readonly Migration[], to: string): number | CacheError {
+  // -1 is "before the first migration".
+  if (to === 'base' || to === '0' || to === '0000') return -1;
+  const exact = migrations.findIndex((m) => m.id === to);
+  if (exact >= 0) return exact;
+  const byPrefix = migrations.map((m, i) => ({ m, i })).filter(({ m }) => m.id.startsWith(`${to}_`) || m.id.split('_')[0] === to.padStart(4, '0'));
+  if (byPrefix.length === 1) return byPrefix[0].i;
+  return cacheError('BAD_TARGET', `unknown revision "${to}"; known: base, ${migrations.map((m) => m.id).join(', ')}`);
+}
+
+/** Records statements for a dry run; prepared statements are listed once with a run count. */
+class Recorder {
+  readonly lines: { sql: string; count: number; params?: string }[] = [];
+
+  add(sql: string, params?: readonly SqlValue[]): void {
+    const p = params && params.length ? JSON.stringify(params.map((v) => (v instanceof Uint8Array ? `<blob ${v.length}>` : v))) : undefined;
+    this.lines.push({ sql: sql.trim(), count: 1, params: p && p.length > 200 ? `${p.slice(0, 200)}…` : p });
+  }
+
+  prepared(sql: string): () => void {
+    const line = { sql: sql.trim(), count: 0 };
+    this.lines.push(line);
+    return () => {
+      line.count++;
+    };
+  }
+
+  render(): string[] {
+    return this.lines.map((l) => {
+      if (l.params !== undefined) return `${l.sql} -- params: ${l.params}`;
+      if (l.count !== 1) return `${l.sql} -- prepared, run ${l.count}×`;
+      return l.sql;
+    });
+  }
+}
+
+/** MigrationDb over sql.js; everything binds parameters and may be recorded. */
+class SqlJsMigrationDb implements MigrationDb {
+  constructor(
+    private readonly db: Database,
+    private readonly recorder?: Recorder,
+  ) {}
+
+  exec(sql: string): void {
+    this.recorder?.add(sql);
+    this.db.exec(sql);
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): number {
+    this.recorder?.add(sql, params);
+    const st = this.db.prepare(sql);
+    try {
+      st.run([...params]);
+    } finally {
+      st.free();
+    }
+    return this.db.getRowsModified();
+  }
+
+  all(sql: string, params: readonly SqlValue[] = []): Row[] {
+    this.recorder?.add(sql, params);
+    return queryRows(this.db, sql, params);
+  }
+
+  get(sql: string, params: readonly SqlValue[] = []): Row | undefined {
+    return this.all(sql, params)[0];
+  }
+
+  prepare(sql: string): MigrationStatement {
+    const tick = this.recorder?.prepared(sql);
+    const st = this.db.prepare(sql);
+    const db = this.db;
+    const rows = (params: readonly SqlValue[]): Row[] => {
+      tick?.();
+      st.bind([...params]);
+      const out: Row[] = [];
+      try {
+        while (st.step()) out.push(st.getAsObject() as Row);
+      } finally {
+        st.reset();
+      }
+      return out;
+    };
+    return {
+      run(params = []) {
+        tick?.();
+        st.run([...params]);
+        return db.getRowsModified();
+      },
+      all: (params = []) => rows(params),
+      get: (params = []) => rows(params)[0],
+      free: () => void st.free(),
+    };
+  }
+}
+
+/** Naive UTC ISO-8601, the way SkillMeat stores times. */
+function naiveIso(d: Date): string {
+  return d.toISOString().replace(/Z$/, '');
+}
+
+class StepFailure extends Error {
+  constructor(readonly error: CacheError) {
+    super(error.message);
+  }
+}
+
+interface RunTotals {
+  orphansRemoved: Record<string, number>;
+  orphansRestored: Record<string, number>;
+  warnings: string[];
+}
+
+function objectsOf(db: MigrationDb, table: string): string[] {
+  return db
+    .all("SELECT name FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND name NOT LIKE 'sqlite_autoindex_%'", [table])
+    .map((r) => String(r.name));
+}
+
+function applyOne(
+  db: Database,
+  mdb: MigrationDb,
+  m: Migration,
+  seq: number,
+  direction: 'up' | 'down',
+  now: () => Date,
+  totals: RunTotals,
+): MigrationRun | CacheError {
+  const checksum = migrationChecksum(m);
+  const started = performance.now();
+  const fkOff = needsForeignKeysOff(m, direction);
+  const fkWasOn = Number(queryRows(db, 'PRAGMA foreign_keys')[0]?.foreign_keys ?? 0) === 1;
+  // PRAGMA foreign_keys is a no-op inside a transaction, so it has to change out here.
+  if (fkOff && fkWasOn) mdb.exec('PRAGMA foreign_keys = OFF');
+  let inTransaction = false;
+  const statements: MigrationStatement[] = [];
+  try {
+    mdb.exec('BEGIN');
+    inTransaction = true;
+    mdb.exec(BOOKKEEPING_SQL);
+    let logStatement: MigrationStatement | undefined;
+    const restored: Record<string, number> = {};
+    const ctx: MigrationContext = {
+      migrationId: m.id,
+      now: () => naiveIso(now()),
+      newId: () => randomBytes(16).toString('hex'),
+      log(table, kind, row) {
+        if (!logStatement) statements.push((logStatement = mdb.prepare('INSERT INTO _migration_log (migration, table_name, kind, row_json, logged_at) VALUES (?, ?, ?, ?, ?)')));
+        logStatement.run([m.id, table, kind, JSON.stringify(row), naiveIso(now())]);
+      },
+      logged(table, kind) {
+        return mdb
+          .all('SELECT row_json FROM _migration_log WHERE migration = ? AND table_name = ? AND kind = ? ORDER BY seq', [m.id, table, kind])
+          .map((r) => JSON.parse(String(r.row_json)) as unknown);
+      },
+      restored(table, count) {
+        restored[table] = (restored[table] ?? 0) + count;
+      },
+      note(message) {
+        totals.warnings.push(`${m.id}: ${message}`);
+      },
+    };
+    const list = m[direction];
+    for (let i = 0; i < list.length; i++) {
+      const step = list[i];
+      try {
+        if (typeof step === 'string') mdb.exec(step);
+        else if (step.kind === 'script') step.run(mdb, ctx);
+        else {
+          const before = objectsOf(mdb, step.table);
+          for (const s of step.statements) mdb.exec(s);
+          const after = new Set(objectsOf(mdb, step.table));
+          const lost = before.filter((n) => !after.has(n) && !(step.dropsIndexes ?? []).includes(n));
+          if (lost.length) {
+            throw new StepFailure(cacheError('MIGRATION_FAILED', `${m.id} ${direction}: rebuilding ${step.table} lost ${lost.join(', ')}`));
+          }
+        }
+      } catch (e) {
+        if (e instanceof StepFailure) throw e;
+        const what = typeof step === 'string' ? step.trim().split('\n')[0].slice(0, 80) : step.kind === 'script' ? step.name : `rebuild ${step.table}`;
+        throw new StepFailure(cacheError('MIGRATION_FAILED', `${m.id} ${direction} failed at step ${i + 1} (${what}): ${messageOf(e)}`));
+      }
+    }
+    const violations = mdb.all('PRAGMA foreign_key_check');
+    if (violations.length) {
+      const sample = violations
+        .slice(0, 5)
+        .map((v) => `${v.table} row ${v.rowid} → ${v.parent}`)
+        .join('; ');
+      throw new StepFailure(
+        cacheError('FK_VIOLATION', `${m.id} ${direction}: ${violations.length} foreign key violation(s), rolled back (${sample})`),
+      );
+    }
+    if (direction === 'up') {
+      const orphans = mdb.all(
+        "SELECT table_name, count(*) AS n FROM _migration_log WHERE migration = ? AND kind = 'orphan' GROUP BY table_name",
+        [m.id],
+      );
+      for (const o of orphans) totals.orphansRemoved[String(o.table_name)] = (totals.orphansRemoved[String(o.table_name)] ?? 0) + Number(o.n);
+      const durationMs = Math.round(performance.now() - started);
+      mdb.run('INSERT INTO _migrations (seq, id, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?, ?)', [
+        seq,
+        m.id,
+        checksum,
+        naiveIso(now()),
+        durationMs,
+      ]);
+    } else {
+      // Whatever the log held for this migration has been put back (or reported) by its down.
+      mdb.run('DELETE FROM _migration_log WHERE migration = ?', [m.id]);
+      mdb.run('DELETE FROM _migrations WHERE id = ?', [m.id]);
+    }
+    for (const s of statements.splice(0)) s.free();
+    mdb.exec('COMMIT');
+    inTransaction = false;
+    for (const [t, n] of Object.entries(restored)) totals.orphansRestored[t] = (totals.orphansRestored[t] ?? 0) + n;
+    return { id: m.id, direction, checksum, durationMs: Math.round(performance.now() - started) };
+  } catch (e) {
+    for (const s of statements) s.free();
+    if (inTransaction) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // SQLite may already have rolled back on its own after some errors.
+      }
+    }
+    return e instanceof StepFailure ? e.error : cacheError('MIGRATION_FAILED', `${m.id} ${direction}: ${messageOf(e)}`);
+  } finally {
+    if (fkOff && fkWasOn) db.exec('PRAGMA foreign_keys = ON');
+  }
+}
+
+function emptyResult(direction: 'up' | 'down', from: string | null, dryRun: boolean): MigrateResult {
+  return { ok: true, direction, from, to: from, applied: [], orphansRemoved: {}, orphansRestored: {}, warnings: [], dryRun };
+}
+
+function plan(
+  db: Database,
+  direction: 'up' | 'down',
+  opts: MigrateOptions,
+): { result: MigrateResult; list: { m: Migration; seq: number }[]; migrations: readonly Migration[] } {
+  const migrations = opts.migrations ?? MIGRATIONS;
+  const status = migrationStatus(db, migrations);
+  const result = emptyResult(direction, status.current, Boolean(opts.dryRun));
+  const fail = (error: CacheError) => ({ result: { ...result, ok: false, error }, list: [], migrations });
+  if (!status.ok) return fail(status.error ?? cacheError('INTERNAL', 'migration status failed'));
+  if (opts.to !== undefined && opts.steps !== undefined) return fail(cacheError('BAD_TARGET', 'give either a target revision or a number of steps, not both'));
+  if (opts.steps !== undefined && (!Number.isInteger(opts.steps) || opts.steps < 0)) {
+    return fail(cacheError('BAD_TARGET', `steps must be a whole number ≥ 0, got ${opts.steps}`));
+  }
+  const currentIndex = status.applied.length - 1;
+  let target: number;
+  if (opts.to !== undefined) {
+    const t = resolveTarget(migrations, opts.to);
+    if (typeof t !== 'number') return fail(t);
+    if (direction === 'up' && t === -1) return fail(cacheError('BAD_TARGET', '"base" is only a target for down'));
+    if (direction === 'up' && t < currentIndex) {
+      return fail(cacheError('BAD_TARGET', `the cache is already at ${status.current}, past ${migrations[t].id}; use down to go back`));
+    }
+    if (direction === 'down' && t > currentIndex) {
+      return fail(cacheError('BAD_TARGET', `the cache is at ${status.current ?? 'base'}, before ${migrations[t].id}; use up to go forward`));
+    }
+    target = t;
+  } else if (direction === 'up') {
+    target = opts.steps !== undefined ? Math.min(currentIndex + opts.steps, migrations.length - 1) : migrations.length - 1;
+  } else {
+    target = Math.max(currentIndex - (opts.steps ?? 1), -1);
+  }
+  const list: { m: Migration; seq: number }[] = [];
+  if (direction === 'up') for (let i = currentIndex + 1; i <= target; i++) list.push({ m: migrations[i], seq: i + 1 });
+  else for (let i = currentIndex; i > target; i--) list.push({ m: migrations[i], seq: i + 1 });
+  if (direction === 'down' && !opts.force) {
+    const drifted = list.filter(({ m }) => status.drift.includes(m.id)).map(({ m }) => m.id);
+    if (drifted.length) {
+      return fail(
+        cacheError('DRIFT', `refusing to revert ${drifted.join(', ')}: their definition changed since they were applied, so their down may not fit (use --force to try anyway)`),
+      );
+    }
+  }
+  if (status.drift.length) result.warnings.push(`checksum drift in applied migration(s): ${status.drift.join(', ')}`);
+  result.to = target >= 0 ? migrations[target].id : null;
+  return { result, list, migrations };
+}
+
+function execute(db: Database, direction: 'up' | 'down', opts: MigrateOptions): MigrateResult {
+  const { result, list } = plan(db, direction, opts);
+  if (!result.ok || list.length === 0) return result;
+  const now = opts.now ?? (() => new Date());
+  let target = db;
+  let recorder: Recorder | undefined;
+  if (opts.dryRun) {
+    // A throwaway copy runs the real thing, so the listed SQL is what would execute
+    // (script steps included) and a failure shows up now rather than for real.
+    const Ctor = db.constructor as new (data?: Uint8Array) => Database;
+    target = new Ctor(db.export());
+    target.exec(`PRAGMA foreign_keys = ${Number(queryRows(db, 'PRAGMA foreign_keys')[0]?.foreign_keys ?? 0) === 1 ? 'ON' : 'OFF'}`);
+    recorder = new Recorder();
+  }
+  const mdb = new SqlJsMigrationDb(target, recorder);
+  try {
+    for (const { m, seq } of list) {
+      recorder?.add(`-- ${m.id} (${direction})`);
+      const run = applyOne(target, mdb, m, seq, direction, now, result);
+      if ('code' in run) {
+        result.ok = false;
+        result.error = run;
+        break;
+      }
+      result.applied.push(run);
+    }
+  } finally {
+    if (opts.dryRun) target.close();
+  }
+  if (!result.ok) result.to = result.applied.length ? result.applied[result.applied.length - 1].id : result.from;
+  if (!result.ok && direction === 'down' && result.applied.length) {
+    const last = result.applied[result.applied.length - 1].id;
+    const migrations = opts.migrations ?? MIGRATIONS;
+    const i = migrations.findIndex((m) => m.id === last);
+    result.to = i > 0 ? migrations[i - 1].id : null;
+  }
+  if (recorder) result.sql = recorder.render();
+  return result;
+}
+
+/** Applies pending migrations (all, up to `to`, or `steps` of them), each in its own transaction. */
+export function migrateUp(db: Database, opts: MigrateOptions = {}): MigrateResult {
+  try {
+    return execute(db, 'up', opts);
+  } catch (e) {
+    return { ...emptyResult('up', null, Boolean(opts.dryRun)), ok: false, error: cacheError('INTERNAL', messageOf(e)) };
+  }
+}
+
+/** Reverts applied migrations (one by default, `steps`, or down to `to`), restoring logged rows. */
+export function migrateDown(db: Database, opts: MigrateOptions = {}): MigrateResult {
+  try {
+    return execute(db, 'down', opts);
+  } catch (e) {
+    return { ...emptyResult('down', null, Boolean(opts.dryRun)), ok: false, error: cacheError('INTERNAL', messageOf(e)) };
+  }
+}
