@@ -116,6 +116,27 @@ describe('bad input never throws and the rest is still checked', () => {
     assert.equal(found.filter((f) => f.endsWith('collection.toml')).length, 1);
   });
 
+  it('an artifact path through a symlink that leaves the collection is flagged, never followed', () => {
+    dir.write(baseline());
+    fs.rmSync(dir.path('collections/main/skills/pdf-tools'), { recursive: true });
+    fs.mkdirSync(dir.path('outside/secret'), { recursive: true });
+    fs.writeFileSync(dir.path('outside/secret/SKILL.md'), '# not yours\n');
+    fs.symlinkSync(dir.path('outside/secret'), dir.path('collections/main/skills/pdf-tools'));
+    const ws = new Workspace(nodeHost);
+    ws.scan(dir.path('collections'));
+    const ds = ws.diagnosticsOf(dir.path('collections/main/collection.toml'));
+    assert.deepEqual(ds.map((d) => [d.code, d.message]), [['path-escapes-root', 'path "skills/pdf-tools" goes through a symlink that points outside its root; artifact paths are relative to the collection folder and stay inside it']]);
+  });
+
+  it('a symlink that stays inside the collection is fine', () => {
+    dir.write(baseline());
+    fs.renameSync(dir.path('collections/main/skills/pdf-tools'), dir.path('collections/main/skills/real-pdf'));
+    fs.symlinkSync(dir.path('collections/main/skills/real-pdf'), dir.path('collections/main/skills/pdf-tools'));
+    const ws = new Workspace(nodeHost);
+    ws.scan(dir.path('collections'));
+    assert.deepEqual(ws.diagnosticsOf(dir.path('collections/main/collection.toml')), []);
+  });
+
   it('node_modules and .git are skipped', () => {
     dir.write({ ...baseline(), 'node_modules/x/collection.toml': 'bad = ', '.git/collection.toml': 'bad =' });
     const ws = new Workspace(nodeHost);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { RuleContext } from './context';
-import type { Host } from '../../host';
+import type { Host, HostStat } from '../../host';
 import type { Field } from '../../model/fields';
 import type { DiagnosticSink } from '../sink';
 import { CONTAINERS, PRIMARY_FILES } from '../../model/vocabulary';
@@ -12,13 +12,20 @@ export type PathVerdict = { ok: true; full: string } | { ok: false; why: string 
  * Resolves a manifest path against its root and refuses absolute paths, `..` that leaves the
  * root, and symlinks whose target is outside it: such paths are reported, never followed.
  */
-export function resolveInside(root: string, rel: string, host?: Host): PathVerdict {
+export function resolveInside(root: string, rel: string, host?: Host | DirCache): PathVerdict {
   if (rel === '') return { ok: false, why: 'is empty' };
   if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel) || rel.startsWith('\\')) return { ok: false, why: 'is absolute' };
   const full = path.resolve(root, rel);
   const back = path.relative(root, full);
   if (back === '..' || back.startsWith('..' + path.sep) || path.isAbsolute(back)) return { ok: false, why: 'leaves its root through ".."' };
-  if (host) {
+  if (host instanceof DirCache) {
+    if (host.throughSymlink(root, full)) {
+      const real = host.host.realPath(full);
+      const realRoot = host.host.realPath(root) ?? root;
+      const r = real ? path.relative(realRoot, real) : '';
+      if (real && (r === '..' || r.startsWith('..' + path.sep) || path.isAbsolute(r))) return { ok: false, why: 'goes through a symlink that points outside its root' };
+    }
+  } else if (host) {
     const real = host.realPath(full);
     const realRoot = host.realPath(root) ?? root;
     if (real) {
@@ -27,6 +34,42 @@ export function resolveInside(root: string, rel: string, host?: Host): PathVerdi
     }
   }
   return { ok: true, full };
+}
+
+/**
+ * Directory listings read once per check: tens of thousands of artifact paths live in a few
+ * container folders, so one readdir per folder replaces one lstat (and realpath) per artifact.
+ */
+export class DirCache {
+  private readonly listings = new Map<string, Map<string, HostStat['kind']>>();
+
+  constructor(readonly host: Host) {}
+
+  private listing(dir: string): Map<string, HostStat['kind']> {
+    let l = this.listings.get(dir);
+    if (!l) {
+      l = new Map(this.host.readDir(dir).map((e) => [e.name, e.kind]));
+      this.listings.set(dir, l);
+    }
+    return l;
+  }
+
+  /** The kind of a path's entry (symlinks reported as such), or undefined when it does not exist. */
+  kindOf(full: string): HostStat['kind'] | undefined {
+    const parent = path.dirname(full);
+    if (parent === full) return 'directory';
+    return this.listing(parent).get(path.basename(full));
+  }
+
+  /** Whether any component between root (exclusive) and full (inclusive) is a symlink. */
+  throughSymlink(root: string, full: string): boolean {
+    let p = full;
+    while (p !== root && p.length > root.length) {
+      if (this.kindOf(p) === 'symlink') return true;
+      p = path.dirname(p);
+    }
+    return false;
+  }
 }
 
 /** The first path segment (the container folder) of a relative manifest path. */
@@ -49,12 +92,13 @@ export function checkContainer(p: Field<string>, type: string, sink: DiagnosticS
 
 /** Rules on `[[artifacts]].path`: inside the collection, in its container, present on disk, with its primary file. */
 export function checkArtifactPaths(ctx: RuleContext): void {
+  const dirs = new DirCache(ctx.host);
   for (const c of ctx.index.collections) {
     const sink = ctx.sink(c.source);
     for (const a of c.model.artifacts) {
       const p = a.path;
       if (!p) continue;
-      const verdict = resolveInside(c.model.dir, p.value, ctx.host);
+      const verdict = resolveInside(c.model.dir, p.value, dirs);
       if (!verdict.ok) {
         sink.add('path-escapes-root', p.span, `path "${p.value}" ${verdict.why}; artifact paths are relative to the collection folder and stay inside it`);
         continue;
@@ -65,18 +109,21 @@ export function checkArtifactPaths(ctx: RuleContext): void {
       if ((type === 'command' || type === 'agent') && !p.value.toLowerCase().endsWith('.md')) {
         sink.add('not-markdown', p.span, `a ${type} is a Markdown file; "${p.value}" does not end in .md`);
       }
-      const st = ctx.host.stat(verdict.full);
-      if (!st) {
+      const full = verdict.full.replace(/[\\/]+$/, '');
+      let kind = dirs.kindOf(full);
+      if (kind === 'symlink') kind = ctx.host.stat(ctx.host.realPath(full) ?? full)?.kind === 'directory' ? 'directory' : 'file';
+      if (!kind) {
         sink.add('path-missing', p.span, `path "${p.value}" does not exist in collection folder ${c.model.dir}`);
         continue;
       }
       if (type === 'skill') {
-        if (st.kind !== 'directory') {
+        if (kind !== 'directory') {
           sink.add('missing-primary-file', p.span, `a skill is a folder with a SKILL.md; "${p.value}" is not a folder`);
           continue;
         }
         const names = PRIMARY_FILES.skill.flatMap((n) => [n, n.toLowerCase()]);
-        const found = names.map((n) => ctx.host.stat(path.join(verdict.full, n))).find((s) => s && s.kind === 'file');
+        const name = names.find((n) => dirs.kindOf(path.join(full, n)) === 'file');
+        const found = name ? ctx.host.stat(path.join(full, name)) : undefined;
         if (!found) sink.add('missing-primary-file', p.span, `skill folder "${p.value}" has no SKILL.md`);
         else if (found.size === 0) sink.add('missing-primary-file', p.span, `SKILL.md in "${p.value}" is empty`);
       }
