@@ -7,7 +7,8 @@ import { readScalar, showToken } from './scalars';
 // docs/decisions/0001-toml-parser.md for why we own this instead of using a library.
 //
 // Error handling: a syntax error ends the statement (key/value pair or header) it occurs in; the
-// parser records it and resumes on the next line, so one typo does not hide the rest of the file.
+// parser records it and resumes on the next line (or, inside a multi-line array, after the
+// array), so one typo does not hide the rest of the file.
 // Semantic errors (duplicate keys, redefined tables, bad escapes, control characters) are
 // recorded without stopping: the offending entry is simply not added.
 
@@ -29,7 +30,10 @@ const RBRACE = 125;
 const DEL = 127;
 const BOM = 0xfeff;
 
-/** Nesting beyond this is surely not a manifest, and recursion must stay well inside the stack. */
+/**
+ * Nesting beyond this is surely not a manifest. It bounds both the parser's recursion and the
+ * depth of the tree, which consumers walk recursively too.
+ */
 const MAX_DEPTH = 200;
 
 /** Characters allowed in bare keys: A-Z a-z 0-9 _ - */
@@ -57,9 +61,17 @@ class Parser {
   readonly errors: TomlError[] = [];
   private readonly len: number;
   private pos = 0;
+  /** Open arrays and inline tables. */
   private depth = 0;
-  /** Where to resume after an aborted statement; -1 means "the line after the error". */
+  /** Tree levels added by the keys of the enclosing statements (header and dotted key parts). */
+  private keyDepth = 0;
+  /** Where to resume after an aborted statement; -1 means "decide from the error". */
   private resume = -1;
+  /** Span of the error that aborted the statement. */
+  private failStart = 0;
+  private failEnd = 0;
+  /** Offset of the outermost open array or inline table of the current statement. */
+  private outerStart = 0;
   private lines: LineIndex | undefined;
 
   /** Sections are the stretches between headers; inline tables get their own id too. */
@@ -112,6 +124,7 @@ class Parser {
           this.sectionEnd = this.pos;
           this.endOfLine('table header');
         } else {
+          this.keyDepth = this.sectionKeys.length;
           this.keyValue(current, this.section, this.sectionKeys);
           this.sectionEnd = this.pos;
           this.endOfLine('value');
@@ -121,7 +134,7 @@ class Parser {
           // A bug must not cost the user the whole document: report it where it happened.
           const message = e instanceof Error ? e.message : String(e);
           this.errors.push({ code: 'toml-syntax', message: `internal parser error: ${message}`, span: this.spanAt(start) });
-          this.resume = -1;
+          this.resume = this.lineAfter(this.pos);
         }
         if (c === LBRACKET && !headerDone) current = this.detachedTable(start);
         this.recover(start);
@@ -140,35 +153,130 @@ class Parser {
   /** Records a syntax error and unwinds the statement; `resume` overrides where parsing restarts. */
   private fail(message: string, start: number, end: number, resume = -1): never {
     this.error(message, start, end);
-    this.resume = resume >= 0 ? resume : this.lineAfter(end);
+    this.failStart = start;
+    this.failEnd = end;
+    this.resume = resume;
     throw ABORT;
   }
 
   private recover(statementStart: number): void {
-    let at = this.resume >= 0 ? this.resume : this.lineAfter(this.pos);
+    let at = this.resume;
+    if (at < 0) {
+      if (this.depth > 0) {
+        // Inside an open array: restart at the failing line if it reads as a new statement
+        // (an unclosed array followed by a header), else skip the rest of the broken value so
+        // its remaining lines do not each report an error.
+        const line = this.lineStartOf(this.failStart);
+        if (line > statementStart && this.looksLikeStatement(line)) {
+          // What went wrong is the missing close, not the statement the value ran into.
+          const open = this.outerStart;
+          const what = this.text.charCodeAt(open) === LBRACKET ? "unterminated array: expected ']'" : "unterminated inline table: expected '}'";
+          this.errors[this.errors.length - 1] = { code: 'toml-syntax', message: what, span: { start: open, end: open + 1 } };
+          at = line;
+        } else {
+          at = this.skipBrokenValue(this.failEnd, this.depth);
+        }
+      } else {
+        at = this.lineAfter(this.failEnd);
+      }
+    }
     // Always make progress, whatever the failing code left behind.
     if (at <= statementStart) at = this.lineAfter(statementStart);
     this.pos = at;
     this.resume = -1;
     this.depth = 0;
+    this.keyDepth = 0;
+  }
+
+  private lineStartOf(i: number): number {
+    return i <= 0 ? 0 : this.text.lastIndexOf('\n', i - 1) + 1;
+  }
+
+  /**
+   * Whether the line at `i` starts like a header (`[name]`, `[[name]]`) or a key/value pair
+   * (`key =`): a place where a parse can safely restart after an error.
+   */
+  private looksLikeStatement(i: number): boolean {
+    const text = this.text;
+    while (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB) i++;
+    const header = text.charCodeAt(i) === LBRACKET;
+    if (header) {
+      i++;
+      if (text.charCodeAt(i) === LBRACKET) i++;
+    }
+    let segments = 0;
+    for (;;) {
+      while (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB) i++;
+      const c = text.charCodeAt(i);
+      if (c < 128 && BARE[c] === 1) {
+        while (i < this.len && text.charCodeAt(i) < 128 && BARE[text.charCodeAt(i)] === 1) i++;
+      } else if (c === QUOTE || c === APOS) {
+        const close = text.indexOf(c === QUOTE ? '"' : "'", i + 1);
+        const nl = text.indexOf('\n', i);
+        if (close < 0 || (nl >= 0 && close > nl)) return false;
+        i = close + 1;
+      } else {
+        break;
+      }
+      segments++;
+      while (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB) i++;
+      if (text.charCodeAt(i) !== DOT) break;
+      i++;
+    }
+    if (segments === 0) return false;
+    if (!header) return text.charCodeAt(i) === EQUALS;
+    if (text.charCodeAt(i) !== RBRACKET) return false;
+    i++;
+    if (text.charCodeAt(i) === RBRACKET) i++;
+    while (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB) i++;
+    const c = text.charCodeAt(i);
+    return i >= this.len || c === LF || c === CR || c === HASH;
+  }
+
+  /**
+   * From inside `depth` open arrays/inline tables, the offset just past the line where they
+   * close, skipping strings and comments; stops early at a line that looks like a statement.
+   */
+  private skipBrokenValue(from: number, depth: number): number {
+    const text = this.text;
+    const len = this.len;
+    let i = from;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (c === LF) {
+        i++;
+        if (this.looksLikeStatement(i)) return i;
+      } else if (c === HASH) {
+        const nl = text.indexOf('\n', i);
+        i = nl < 0 ? len : nl;
+      } else if (c === QUOTE || c === APOS) {
+        const q = c === QUOTE ? '"' : "'";
+        if (text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c) {
+          const close = text.indexOf(q + q + q, i + 3);
+          i = close < 0 ? len : close + 3;
+        } else {
+          // A one-line string: to its closing quote, or the end of the line if it has none.
+          let k = i + 1;
+          while (k < len) {
+            const d = text.charCodeAt(k);
+            if (d === c || d === LF) break;
+            k += d === BACKSLASH && c === QUOTE ? 2 : 1;
+          }
+          i = k < len && text.charCodeAt(k) === c ? k + 1 : k;
+        }
+      } else {
+        if (c === LBRACKET || c === LBRACE) depth++;
+        else if ((c === RBRACKET || c === RBRACE) && --depth === 0) return this.lineAfter(i);
+        i++;
+      }
+    }
+    return len;
   }
 
   /** Offset of the start of the line after offset i (or the end of the text). */
   private lineAfter(i: number): number {
     const nl = this.text.indexOf('\n', i);
     return nl < 0 ? this.len : nl + 1;
-  }
-
-  /** When only blanks precede i on its line, the start of that line (a place to restart); else -1. */
-  private lineStartIfFirst(i: number): number {
-    let k = i - 1;
-    while (k >= 0) {
-      const c = this.text.charCodeAt(k);
-      if (c === LF) return k + 1;
-      if (c !== SPACE && c !== TAB) return -1;
-      k--;
-    }
-    return 0;
   }
 
   private lineOf(offset: number): number {
@@ -370,7 +478,11 @@ class Parser {
     if (this.pos >= this.len || c === LF || c === CR || c === HASH) {
       this.fail(`missing value for key ${JSON.stringify(key)}`, keyStart, keyEnd);
     }
+    const levels = keys === undefined ? 1 : keys.length;
+    if (this.depth + this.keyDepth + levels > MAX_DEPTH) this.fail('keys and values are nested too deeply', firstStart, keyEnd);
+    this.keyDepth += levels;
     const value = this.value();
+    this.keyDepth -= levels;
     let target: TomlTable | undefined = table;
     if (keys !== undefined && spans !== undefined) {
       target = this.dottedParent(table, keys, spans, section, base, { start: firstStart, end: keyEnd });
@@ -471,6 +583,7 @@ class Parser {
       if (c === RBRACKET) break;
       this.badAfterKey(key, keyEnd, isArray ? "']]'" : "']'");
     }
+    if (keys.length > MAX_DEPTH) this.fail('table name is nested too deeply', start, this.pos + 1);
     this.pos++;
     if (isArray) {
       if (text.charCodeAt(this.pos) !== RBRACKET) this.failAt("expected ']]' to close the array-of-tables header", this.pos);
@@ -820,7 +933,8 @@ class Parser {
   private array(): TomlArray {
     const text = this.text;
     const start = this.pos;
-    if (++this.depth > MAX_DEPTH) this.fail('arrays and inline tables are nested too deeply', start, start + 1);
+    if (++this.depth + this.keyDepth > MAX_DEPTH) this.fail('arrays and inline tables are nested too deeply', start, start + 1);
+    if (this.depth === 1) this.outerStart = start;
     this.pos++;
     const items: TomlValue[] = [];
     for (;;) {
@@ -838,9 +952,7 @@ class Parser {
       }
       if (c === RBRACKET) break;
       if (this.pos >= this.len) this.fail("unterminated array: expected ']'", start, start + 1);
-      // A missing comma or bracket: if the culprit starts a line, it is likely the next
-      // statement, so restart there.
-      this.failAt("expected ',' or ']' after an array element", this.pos, this.lineStartIfFirst(this.pos));
+      this.failAt("expected ',' or ']' after an array element", this.pos);
     }
     this.pos++;
     this.depth--;
@@ -850,7 +962,8 @@ class Parser {
   private inlineTable(): TomlTable {
     const text = this.text;
     const start = this.pos;
-    if (++this.depth > MAX_DEPTH) this.fail('arrays and inline tables are nested too deeply', start, start + 1);
+    if (++this.depth + this.keyDepth > MAX_DEPTH) this.fail('arrays and inline tables are nested too deeply', start, start + 1);
+    if (this.depth === 1) this.outerStart = start;
     this.pos++;
     const table: TomlTable = { kind: 'table', entries: new Map(), origin: 'inline', span: { start, end: start } };
     const section = ++this.sectionCount;
