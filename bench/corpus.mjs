@@ -22,7 +22,7 @@ const WORDS = ['pdf', 'review', 'release', 'notes', 'api', 'style', 'lint', 'tes
 const hex = (r, n) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
 
 /** Writes a workspace of `collections × perCollection` artifacts and `projects` projects under `root`. */
-export function generate(root, { collections, perCollection, projects, seed = 42 }) {
+export function generate(root, { collections, perCollection, projects, seed = 42, withFiles = true }) {
   if (existsSync(root)) rmSync(root, { recursive: true, force: true });
   const r = rng(seed);
   const cols = [];
@@ -40,6 +40,17 @@ export function generate(root, { collections, perCollection, projects, seed = 42
       const uuid = hex(r, 32);
       const hash = hex(r, 64);
       arts.push({ type, name: an, uuid, hash });
+      if (withFiles) {
+        // Artifacts exist on disk as SkillMeat lays them out, so path rules see a real collection.
+        const full = join(dir, path);
+        if (type === 'skill') {
+          mkdirSync(full, { recursive: true });
+          writeFileSync(join(full, 'SKILL.md'), `# ${an}\n`);
+        } else if (path.endsWith('.md')) {
+          mkdirSync(join(dir, CONTAINER[type]), { recursive: true });
+          writeFileSync(full, `# ${an}\n`);
+        } else mkdirSync(full, { recursive: true });
+      }
       toml += `\n[[artifacts]]\nname = "${an}"\ntype = "${type}"\npath = "${path}"\norigin = "github"\nadded = "2026-01-04T18:30:01.120004"\nupstream = "https://github.com/acme/agent-skills/tree/main/${an}"\nversion_spec = "latest"\ntags = ["documents", "python"]\nuuid = "${uuid}"\n`;
       if (i % 3 === 0) toml += `\n[artifacts.metadata]\ndescription = "Generated artifact ${i} of ${name}"\ntools = ["Read", "Bash"]\n`;
       lock += `\n[lock.entries."${an}::${type}"]\ncontent_hash = "${hash}"\nfetched = "2026-01-04T18:30:01.220331"\n`;
@@ -58,8 +69,9 @@ export function generate(root, { collections, perCollection, projects, seed = 42
     mkdirSync(dir, { recursive: true });
     let dep = '';
     const col = cols[p % cols.length];
+    const start = Math.floor(r() * col.arts.length);
     for (let d = 0; d < Math.min(25, col.arts.length); d++) {
-      const a = col.arts[Math.floor(r() * col.arts.length)];
+      const a = col.arts[(start + d * 7) % col.arts.length];
       const path = a.type === 'skill' || a.type === 'mcp' ? `${CONTAINER[a.type]}/${a.name}` : `${CONTAINER[a.type]}/${a.name}.md`;
       dep += `[[deployed]]\nartifact_name = "${a.name}"\nartifact_type = "${a.type}"\nfrom_collection = "${col.name}"\ndeployed_at = "2026-03-02T09:41:07.318822"\nartifact_path = "${path}"\ncontent_hash = "${a.hash}"\nlocal_modifications = false\nversion_lineage = ["${a.hash}"]\ndeployment_profile_id = "claude_code"\nplatform = "claude_code"\nprofile_root_dir = ".claude"\ncollection_sha = "${a.hash}"\n\n`;
     }

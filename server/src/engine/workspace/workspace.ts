@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Host } from '../host';
 import { type FileKind, fileKindOf, isManifestName } from '../model/fileKind';
+import { typeOfContainer } from '../model/vocabulary';
 import { decodeToml } from '../toml/decode';
 import { type SourceFile, analyzeText } from './sourceFile';
 import { WorkspaceIndex } from './index';
@@ -92,16 +93,34 @@ export class Workspace {
 
   /** Finds every SkillMeat file under a folder (no symlinks followed, excluded folders skipped) and loads it. */
   scan(root: string): string[] {
+    const found = this.listManifests(root);
+    for (const f of found) this.load(f);
+    return found;
+  }
+
+  /**
+   * The SkillMeat files under a folder, without loading them: the language server counts them
+   * first so it can report indexing progress and load them in slices.
+   */
+  listManifests(root: string): string[] {
     const found: string[] = [];
     const excludes = new Set(this.options.excludeFolders ?? DEFAULT_EXCLUDES);
     const walk = (dir: string, depth: number): void => {
       if (depth > 64) return;
-      for (const e of this.host.readDir(dir)) {
+      const entries = this.host.readDir(dir);
+      // Inside a collection, type containers hold artifacts (often thousands of folders), never
+      // manifests; only composite containers hold plugin.json files worth finding.
+      const isCollection = entries.some((e) => e.name === 'collection.toml' && e.kind === 'file');
+      for (const e of entries) {
         const full = path.join(dir, e.name);
         if (e.kind === 'directory') {
           if (isManifestName(e.name)) {
             found.push(full);
             continue;
+          }
+          if (isCollection) {
+            const type = typeOfContainer(e.name);
+            if (type && type !== 'composite') continue;
           }
           if (!excludes.has(e.name)) walk(full, depth + 1);
         } else if (e.kind === 'file' && isManifestName(e.name)) {
@@ -110,8 +129,15 @@ export class Workspace {
       }
     };
     walk(root, 0);
-    for (const f of found) this.load(f);
     return found;
+  }
+
+  /**
+   * Marks the analyses stale without changing any file: artifact folders, SKILL.md files and
+   * composites live on disk outside the manifests, and their changes alter the findings.
+   */
+  invalidate(): void {
+    this.revision++;
   }
 
   /** The cross-file index of the current revision. */
