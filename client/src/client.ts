@@ -1,0 +1,85 @@
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type Middleware,
+  type NodeModule,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import type { SkillmeatConfig } from './config';
+
+/** The file names SkillMeat reads; the extension never claims the whole `toml` language. */
+export const MANIFEST_NAMES = [
+  'collection.toml',
+  'collection.lock',
+  '.skillmeat-deployed.toml',
+  '.skillmeat-project.toml',
+  '.skillmeat_skip_prefs.toml',
+  'plugin.json',
+] as const;
+
+/** One glob matching every SkillMeat file anywhere in a folder. */
+export const MANIFEST_GLOB = `**/{${MANIFEST_NAMES.join(',')}}`;
+
+/**
+ * Files the server is told about when they change on disk: the manifests plus the primary files
+ * that decide `missing-primary-file` / `path-missing`.
+ */
+export const WATCH_GLOB = `**/{${[...MANIFEST_NAMES, 'SKILL.md', 'skill.md'].join(',')}}`;
+
+/**
+ * Our documents, by pattern. plugin.json is only ours inside a collection's composite folder,
+ * which a glob cannot express exactly; the server ignores plugin.json files outside collections.
+ */
+export function documentSelector(): { scheme: string; pattern: string }[] {
+  return MANIFEST_NAMES.map((n) => ({ scheme: 'file', pattern: `**/${n}` }));
+}
+
+/** Whether a path is one of the SkillMeat files (by its base name). */
+export function isManifestPath(fsPath: string): boolean {
+  return (MANIFEST_NAMES as readonly string[]).includes(path.basename(fsPath));
+}
+
+/**
+ * The server launch description: the bundled dist/server.js over IPC, with an inspector port in
+ * debug mode. Pure, so it can be checked without VS Code.
+ */
+export function buildServerOptions(extensionPath: string, debugPort = 6019): { run: NodeModule; debug: NodeModule } {
+  const module = path.join(extensionPath, 'dist', 'server.js');
+  return {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', `--inspect=${debugPort}`] } },
+  };
+}
+
+/** What the server receives in `initialize`; the same shape as the `skillmeat` settings section. */
+export function initializationOptions(cfg: SkillmeatConfig, trusted: boolean): Record<string, unknown> {
+  return { ...cfg, workspaceTrusted: trusted, client: 'vscode' };
+}
+
+/** Inputs for createLanguageClient, gathered by the extension so this module stays small. */
+export interface ClientInputs {
+  extensionPath: string;
+  config: () => SkillmeatConfig;
+  trusted: () => boolean;
+  output: vscode.LogOutputChannel;
+  watcher: vscode.FileSystemWatcher;
+  middleware?: Middleware;
+}
+
+/** Creates (does not start) the language client for the bundled server. */
+export function createLanguageClient(inputs: ClientInputs): LanguageClient {
+  const serverOptions: ServerOptions = buildServerOptions(inputs.extensionPath);
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: documentSelector(),
+    outputChannel: inputs.output,
+    // Read when the client (re)starts, so a restart after a settings change sends fresh values.
+    initializationOptions: () => initializationOptions(inputs.config(), inputs.trusted()),
+    synchronize: { configurationSection: 'skillmeat', fileEvents: inputs.watcher },
+    diagnosticCollectionName: 'skillmeat',
+    middleware: inputs.middleware,
+  };
+  return new LanguageClient('skillmeat', 'SkillMeat Language Server', serverOptions, clientOptions);
+}

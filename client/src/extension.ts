@@ -1,0 +1,182 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { CacheCli, isMigrationStatus, type MigrationStatus } from './cacheCli';
+import { createLanguageClient, isManifestPath, WATCH_GLOB } from './client';
+import { TREE_REFRESH, registerCommands } from './commands';
+import { offerMigration, resetMigrationOffer } from './commands/migrateCache';
+import { readConfig, resolveCacheFile, type SkillmeatConfig } from './config';
+import type { ExtensionState } from './state';
+import { ArtifactsTree } from './ui/artifactsTree';
+import { StatusBar } from './ui/statusBar';
+
+/** What activate() returns: the tests in the extension host drive the extension through it. */
+export interface SkillmeatApi {
+  state: ExtensionState;
+  /** Resolves once the server runs and the Artifacts view has loaded once. */
+  ready(): Promise<void>;
+}
+
+/** Manifests whose presence starts the server (plugin.json alone is too common a name). */
+const STARTER_GLOB = '**/{collection.toml,collection.lock,.skillmeat-deployed.toml,.skillmeat-project.toml,.skillmeat_skip_prefs.toml}';
+
+let client: LanguageClient | undefined;
+let stopping: Promise<void> | undefined;
+
+/** Starts the extension: output, status bar, view, commands; the server once a SkillMeat file is around. */
+export async function activate(context: vscode.ExtensionContext): Promise<SkillmeatApi> {
+  const output = vscode.window.createOutputChannel('SkillMeat', { log: true });
+  const config = (): SkillmeatConfig => readConfig(vscode.workspace.getConfiguration('skillmeat'));
+  const cli = new CacheCli(context.extensionPath, (line) => output.info(line));
+  const statusBar = new StatusBar();
+  const tree = new ArtifactsTree(() => client, () => config().watcher.exclude);
+  const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
+  context.subscriptions.push(output, statusBar, tree, watcher);
+
+  let readyResolve!: () => void;
+  let readyReject!: (e: unknown) => void;
+  let ready = new Promise<void>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+
+  const startClient = async (): Promise<void> => {
+    await stopping;
+    statusBar.update({ server: 'starting', trusted: vscode.workspace.isTrusted });
+    const c = createLanguageClient({
+      extensionPath: context.extensionPath,
+      config,
+      trusted: () => vscode.workspace.isTrusted,
+      output,
+      watcher,
+      middleware: {
+        // The server's work-done progress (indexing) drives the status bar's spinner.
+        handleWorkDoneProgress: (token, params, next) => {
+          if (params.kind === 'begin') statusBar.update({ indexing: params.title });
+          else if (params.kind === 'end') statusBar.update({ indexing: undefined });
+          next(token, params);
+        },
+        handleDiagnostics: (uri, diagnostics, next) => {
+          next(uri, diagnostics);
+          if (path.basename(uri.fsPath) === 'collection.toml') tree.scheduleRefresh(800);
+        },
+      },
+    });
+    c.onDidChangeState((e) => {
+      statusBar.update({ server: e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped' });
+    });
+    client = c;
+    try {
+      await c.start();
+    } catch (e) {
+      output.error(`The SkillMeat language server did not start: ${(e as Error).message}`);
+      statusBar.update({ server: 'stopped' });
+      readyReject(e);
+      return;
+    }
+    await tree.refresh();
+    readyResolve();
+  };
+
+  const stopClient = async (): Promise<void> => {
+    const c = client;
+    client = undefined;
+    if (!c) return;
+    stopping = c.stop(5000).catch((e) => output.warn(`Stopping the server: ${(e as Error).message}`)).then(() => c.dispose()).then(
+      () => undefined,
+      () => undefined,
+    );
+    await stopping;
+    stopping = undefined;
+  };
+
+  const refreshCacheStatus = async (): Promise<MigrationStatus | undefined> => {
+    if (!cli.available()) {
+      statusBar.update({ cache: undefined, cacheError: 'the bundled CLI is missing' });
+      return undefined;
+    }
+    const run = await cli.status(resolveCacheFile(config()));
+    if (isMigrationStatus(run.json)) {
+      statusBar.update({ cache: run.json, cacheError: undefined });
+      return run.json;
+    }
+    statusBar.update({ cache: undefined, cacheError: run.stderr.trim().split('\n').pop() || 'status unavailable' });
+    return undefined;
+  };
+
+  const state: ExtensionState = {
+    extensionPath: context.extensionPath,
+    output,
+    cli,
+    statusBar,
+    tree,
+    client: () => client,
+    config,
+    cacheFile: () => resolveCacheFile(config()),
+    restartServer: async () => {
+      ready = new Promise<void>((res, rej) => {
+        readyResolve = res;
+        readyReject = rej;
+      });
+      await stopClient();
+      await startClient();
+    },
+    refreshCacheStatus,
+  };
+
+  const treeView = vscode.window.createTreeView('skillmeat.artifacts', { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(treeView, ...registerCommands(state));
+  context.subscriptions.push(tree.onDidCount((n) => statusBar.update({ artifacts: n })));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('skillmeat')) return;
+      if (e.affectsConfiguration('skillmeat.cacheFile')) {
+        resetMigrationOffer();
+        void refreshCacheStatus().then((s) => s && offerMigration(state, s));
+      }
+      if (e.affectsConfiguration('skillmeat.watcher.exclude') || e.affectsConfiguration('skillmeat.collectionsRoot')) void vscode.commands.executeCommand(TREE_REFRESH);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      // The server was told at start that it may not write; a restart tells it otherwise.
+      statusBar.update({ trusted: true });
+      if (client) void state.restartServer();
+      void refreshCacheStatus().then((s) => s && offerMigration(state, s));
+    }),
+    vscode.workspace.onDidSaveTextDocument((d) => {
+      if (isManifestPath(d.uri.fsPath)) tree.scheduleRefresh();
+    }),
+  );
+
+  let started = false;
+  const startOnce = () => {
+    if (started) return;
+    started = true;
+    void vscode.commands.executeCommand('setContext', 'skillmeat.active', true);
+    void startClient();
+    void refreshCacheStatus().then((s) => s && offerMigration(state, s));
+  };
+  const present =
+    vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'file' && isManifestPath(d.uri.fsPath)) ||
+    (await vscode.workspace.findFiles(STARTER_GLOB, '**/node_modules/**', 1)).length > 0;
+  if (present) startOnce();
+  else {
+    const sub = vscode.workspace.onDidOpenTextDocument((d) => {
+      if (d.uri.scheme === 'file' && isManifestPath(d.uri.fsPath)) {
+        sub.dispose();
+        startOnce();
+      }
+    });
+    context.subscriptions.push(sub);
+    statusBar.update({ server: 'idle' });
+  }
+
+  return { state, ready: () => ready };
+}
+
+/** Stops the server; VS Code waits for the returned promise. */
+export function deactivate(): Promise<void> | undefined {
+  const c = client;
+  client = undefined;
+  return c?.stop();
+}
