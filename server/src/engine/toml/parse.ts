@@ -1,6 +1,6 @@
 import { LineIndex, type Span } from '../text/lineIndex';
 import type { TomlArray, TomlError, TomlParseResult, TomlString, TomlTable, TomlValue } from './ast';
-import { readScalar, showToken } from './scalars';
+import { isInvisible, readScalar } from './scalars';
 
 // A hand-written, single-pass TOML 1.0.0 parser that builds the value tree directly (no token
 // stream, no syntax tree) and records the UTF-16 span of every node. See
@@ -298,15 +298,13 @@ class Parser {
     if (i >= this.len) return 'end of file';
     const cp = this.text.codePointAt(i) ?? 0;
     if (cp === LF || (cp === CR && this.text.charCodeAt(i + 1) === LF)) return 'end of line';
-    if (cp < 0x21 || (cp >= DEL && cp <= 0xa0) || cp === 0x3000 || cp === BOM || (cp >= 0x2000 && cp <= 0x200f) || cp === 0x2028 || cp === 0x2029) {
-      return hex4(cp);
-    }
+    if (cp === SPACE || isInvisible(cp)) return hex4(cp);
     return `'${String.fromCodePoint(cp)}'`;
   }
 
-  private failAt(message: string, i: number, resume = -1): never {
+  private failAt(message: string, i: number): never {
     const span = this.spanAt(i);
-    return this.fail(`${message}, found ${this.describe(i)}`, span.start, span.end, resume);
+    return this.fail(`${message}, found ${this.describe(i)}`, span.start, span.end);
   }
 
   private controlChar(c: number, i: number, where: string): void {

@@ -47,17 +47,20 @@ function digitRun(text: string, i: number, end: number, radix: number): number {
   return i;
 }
 
-/** Shows a token in a message: quoted, control characters escaped, long ones cut. */
-export function showToken(token: string): string {
-  let s = token.length > 40 ? token.slice(0, 37) + '...' : token;
+/** Characters a message must spell as a code (controls, odd spaces, BOM): they do not show. */
+export function isInvisible(c: number): boolean {
+  return c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0xfeff || (c >= 0x2000 && c <= 0x200f) || c === 0x2028 || c === 0x2029 || c === 0x3000;
+}
+
+/** Shows a token in a message: quoted, invisible characters escaped, long ones cut. */
+function showToken(token: string): string {
+  const s = token.length > 40 ? token.slice(0, 37) + '...' : token;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const invisible = c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0xfeff || (c >= 0x2000 && c <= 0x200f) || c === 0x2028 || c === 0x2029 || c === 0x3000;
-    out += invisible ? `\\u${c.toString(16).padStart(4, '0')}` : s[i];
+    out += isInvisible(c) ? `\\u${c.toString(16).padStart(4, '0')}` : s[i];
   }
-  s = out;
-  return `"${s}"`;
+  return `"${out}"`;
 }
 
 function withoutUnderscores(s: string): string {
@@ -85,7 +88,8 @@ export function readScalar(text: string, start: number, end: number): TomlValue 
 function invalidValue(token: string): string {
   const lower = token.toLowerCase();
   if (lower === 'true' || lower === 'false') return `invalid value ${showToken(token)} (booleans are lowercase: true, false)`;
-  if (/^[+-]?(inf|nan)$/.test(lower)) return `invalid value ${showToken(token)} (inf and nan are lowercase)`;
+  const unsigned = lower[0] === '+' || lower[0] === '-' ? lower.slice(1) : lower;
+  if (unsigned === 'inf' || unsigned === 'nan') return `invalid value ${showToken(token)} (inf and nan are lowercase)`;
   let bare = token.length > 0;
   for (let i = 0; i < token.length && bare; i++) {
     const c = token.charCodeAt(i);
