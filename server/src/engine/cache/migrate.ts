@@ -510,6 +510,16 @@ function execute(db: Database, direction: 'up' | 'down', opts: MigrateOptions): 
   return result;
 }
 
+/** The ids up/down would run with these options, or why it would refuse; reads only. */
+export function planMigration(db: Database, direction: 'up' | 'down', opts: MigrateOptions = {}): { ok: boolean; ids: string[]; error?: CacheError } {
+  try {
+    const { result, list } = plan(db, direction, opts);
+    return result.ok ? { ok: true, ids: list.map(({ m }) => m.id) } : { ok: false, ids: [], error: result.error };
+  } catch (e) {
+    return { ok: false, ids: [], error: cacheError('INTERNAL', messageOf(e)) };
+  }
+}
+
 /** Applies pending migrations (all, up to `to`, or `steps` of them), each in its own transaction. */
 export function migrateUp(db: Database, opts: MigrateOptions = {}): MigrateResult {
   try {
