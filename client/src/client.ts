@@ -54,9 +54,17 @@ export function buildServerOptions(extensionPath: string, debugPort = 6019): { r
   };
 }
 
-/** What the server receives in `initialize`; the same shape as the `skillmeat` settings section. */
+/**
+ * What the server receives in `initialize`: the `skillmeat` section under `settings` (the same
+ * shape didChangeConfiguration carries later), the collections root on its own, and the trust.
+ */
 export function initializationOptions(cfg: SkillmeatConfig, trusted: boolean): Record<string, unknown> {
-  return { ...cfg, workspaceTrusted: trusted, client: 'vscode' };
+  return {
+    settings: cfg,
+    ...(cfg.collectionsRoot ? { collectionsRoot: cfg.collectionsRoot } : {}),
+    cacheFile: cfg.cacheFile || undefined,
+    workspaceTrusted: trusted,
+  };
 }
 
 /** Inputs for createLanguageClient, gathered by the extension so this module stays small. */

@@ -6,7 +6,7 @@ import { createLanguageClient, isManifestPath, WATCH_GLOB } from './client';
 import { TREE_REFRESH, registerCommands } from './commands';
 import { offerMigration, resetMigrationOffer } from './commands/migrateCache';
 import { readConfig, resolveCacheFile, type SkillmeatConfig } from './config';
-import type { ExtensionState } from './state';
+import { requireTrust, type ExtensionState } from './state';
 import { ArtifactsTree } from './ui/artifactsTree';
 import { StatusBar } from './ui/statusBar';
 
@@ -56,10 +56,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
           else if (params.kind === 'end') statusBar.update({ indexing: undefined });
           next(token, params);
         },
-        handleDiagnostics: (uri, diagnostics, next) => {
-          next(uri, diagnostics);
-          if (path.basename(uri.fsPath) === 'collection.toml') tree.scheduleRefresh(800);
-        },
+        // Restricted Mode is diagnostics only: no code actions, renames or server commands that write.
+        provideCodeActions: (doc, range, ctx, token, next) => (vscode.workspace.isTrusted ? next(doc, range, ctx, token) : []),
+        provideRenameEdits: (doc, pos, name, token, next) => (vscode.workspace.isTrusted ? next(doc, pos, name, token) : (requireTrust('Renaming'), undefined)),
+        executeCommand: (command, args, next) => (vscode.workspace.isTrusted ? next(command, args) : (requireTrust(`"${command}"`), undefined)),
       },
     });
     c.onDidChangeState((e) => {
@@ -145,6 +145,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
     }),
     vscode.workspace.onDidSaveTextDocument((d) => {
       if (isManifestPath(d.uri.fsPath)) tree.scheduleRefresh();
+    }),
+    // Works for pushed and pulled diagnostics alike: a re-validated collection may have new symbols.
+    vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => path.basename(u.fsPath) === 'collection.toml')) tree.scheduleRefresh(800);
     }),
   );
 

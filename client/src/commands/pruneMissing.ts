@@ -56,7 +56,7 @@ export async function pruneMissing(state: ExtensionState): Promise<number | unde
     const sorted = [...missing].sort((a, b) => b.diagnostic.range.start.compareTo(a.diagnostic.range.start));
     for (const m of sorted) {
       const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', m.uri, m.diagnostic.range, vscode.CodeActionKind.QuickFix.value);
-      const fix = actions?.find((a) => /remove|prune|delete/i.test(a.title) && (a.edit || a.command));
+      const fix = actions?.find((a) => /remove|prune|delete/i.test(a.title) && (a.edit || a.command) && (a.diagnostics ?? []).some((d) => codeOf(d) === PATH_MISSING));
       if (!fix) continue;
       if (fix.edit) await vscode.workspace.applyEdit(fix.edit);
       if (fix.command) await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));

@@ -1,0 +1,7 @@
+/** Types of prepare.mjs for the TypeScript test-electron runner. */
+export declare const ROOT: string;
+export declare const SUITE_OUT: string;
+export declare const USER_SETTINGS: Record<string, unknown>;
+export declare const CHROMIUM_ARGS: string[];
+export declare function buildSuite(): Promise<string>;
+export declare function makeSandbox(name: string): { base: string; workspace: string; home: string; userData: string; extensions: string };

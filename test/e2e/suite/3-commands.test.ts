@@ -1,0 +1,162 @@
+// The commands, run the way a person runs them, with quick picks and message buttons answered
+// by stubs of vscode.window.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MigrateResult } from '../../../client/src/cacheCli';
+import type { LinkOutcome } from '../../../client/src/commands/linkArtifacts';
+import { api, byLabel, fileUri, open, stubWindow, waitFor } from './helpers';
+
+const DEFAULT = 'collections/default/collection.toml';
+const uuidLines = (text: string) => text.match(/^\s*uuid\s*=\s*"([^"]*)"/gm) ?? [];
+
+describe('commands', () => {
+  before(async () => {
+    await api();
+  });
+
+  it('Write Missing UUIDs gives every artifact of the collection a uuid, on disk', async () => {
+    const file = fileUri(DEFAULT).fsPath;
+    const before = uuidLines(fs.readFileSync(file, 'utf8'));
+    assert.equal(before.length, 3, 'the example starts with three uuids');
+    await open(DEFAULT);
+    const stub = stubWindow({});
+    try {
+      await vscode.commands.executeCommand('skillmeat.writeUuids', fileUri(DEFAULT));
+    } finally {
+      stub.restore();
+    }
+    const after = await waitFor('seven uuids in the file on disk', () => {
+      const l = uuidLines(fs.readFileSync(file, 'utf8'));
+      return l.length === 7 ? l : undefined;
+    }, 20_000);
+    for (const l of after) assert.match(l, /"[0-9a-f]{32}"/);
+    assert.equal(new Set(after).size, 7, 'uuids must be distinct');
+    assert.ok(!stub.shown.some((m) => m.kind === 'error'), JSON.stringify(stub.shown));
+  });
+
+  describe('Migrate Cache', () => {
+    let dir: string;
+    let cacheFile: string;
+    before(async function () {
+      const a = await api();
+      if (!(await a.state.cli.hasCommand('migrate'))) this.skip(); // the cache CLI is not in this build
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skillmeat-cache-'));
+      cacheFile = path.join(dir, 'cache.db');
+      const legacy = await a.state.cli.migrate('up', cacheFile, '0001');
+      assert.ok(legacy.json?.ok, `could not make a legacy cache: ${legacy.stderr}`);
+    });
+    after(async () => {
+      await vscode.workspace.getConfiguration('skillmeat').update('cacheFile', undefined, vscode.ConfigurationTarget.Workspace);
+    });
+
+    it('offers the upgrade in a notification when the cache is behind, and runs it on "Migrate"', async () => {
+      const a = await api();
+      const stub = stubWindow({ reply: (text) => (/behind/.test(text) ? 'Migrate' : undefined) });
+      try {
+        await vscode.workspace.getConfiguration('skillmeat').update('cacheFile', cacheFile, vscode.ConfigurationTarget.Workspace);
+        await waitFor('the offer and the migration', async () => {
+          const s = await a.state.cli.status(cacheFile);
+          return s.json && s.json.pending.length === 0 ? s.json : undefined;
+        });
+        assert.ok(stub.shown.some((m) => m.kind === 'warning' && /behind/.test(m.text)), JSON.stringify(stub.shown));
+        await waitFor('a success message', () => stub.shown.find((m) => m.kind === 'info' && /migrated up/.test(m.text)));
+      } finally {
+        stub.restore();
+      }
+    });
+
+    it('downgrades to a chosen revision after a modal confirmation, backing the cache up first', async () => {
+      const a = await api();
+      const stub = stubWindow({ picks: [byLabel(/^0001/)], reply: (text) => (/^Downgrade/.test(text) ? 'Downgrade' : undefined) });
+      let r: MigrateResult | undefined;
+      try {
+        r = await vscode.commands.executeCommand<MigrateResult>('skillmeat.migrateCache');
+      } finally {
+        stub.restore();
+      }
+      assert.ok(r?.ok, `downgrade failed: ${JSON.stringify(r)} ${JSON.stringify(stub.shown)}`);
+      assert.equal(r.direction, 'down');
+      assert.match(String(r.to), /^0001/);
+      const confirm = stub.shown.find((m) => /^Downgrade/.test(m.text));
+      assert.ok(confirm, 'no confirmation was asked');
+      const backups = fs.readdirSync(path.join(dir, 'backups'));
+      assert.ok(backups.some((b) => b.startsWith('cache.db.')), `no backup in ${dir}/backups`);
+      const s = await a.state.cli.status(cacheFile);
+      assert.match(String(s.json?.current), /^0001/);
+    });
+
+    it('upgrades to head from the quick pick and shows the result', async () => {
+      const a = await api();
+      const stub = stubWindow({ picks: [byLabel(/^Upgrade to head/)] });
+      let r: MigrateResult | undefined;
+      try {
+        r = await vscode.commands.executeCommand<MigrateResult>('skillmeat.migrateCache');
+      } finally {
+        stub.restore();
+      }
+      assert.ok(r?.ok, JSON.stringify(r));
+      const s = await a.state.cli.status(cacheFile);
+      assert.equal(s.json?.current, s.json?.head);
+      assert.ok(stub.shown.some((m) => m.kind === 'info' && /migrated up/.test(m.text)), JSON.stringify(stub.shown));
+      await waitFor('the status bar to show the head revision', () => a.state.statusBar.current.cache?.current === s.json?.head);
+    });
+  });
+
+  describe('Link Artifacts', () => {
+    let outcome: LinkOutcome | undefined;
+    it('asks for parent, child and relation through quick picks', async () => {
+      await api();
+      const stub = stubWindow({ picks: [byLabel(/^Writing kit$/), byLabel(/^pdf-tools$/), byLabel(/^group member$/)] });
+      try {
+        outcome = await vscode.commands.executeCommand<LinkOutcome>('skillmeat.link');
+      } finally {
+        stub.restore();
+      }
+      assert.ok(outcome, `no outcome; shown: ${JSON.stringify(stub.shown)}`);
+      assert.deepEqual(
+        { parent: outcome.request.parent, child: outcome.request.child, relation: outcome.request.relation },
+        { parent: 'group:Writing kit', child: 'skill:pdf-tools', relation: 'member' },
+      );
+      assert.equal(stub.shown.filter((s) => s.kind === 'pick').length, 3);
+    });
+
+    it('writes the link through the server or the CLI', async function () {
+      if (!outcome || outcome.via === 'unavailable') this.skip(); // neither backend exists in this build
+      assert.ok(outcome.ok, outcome.message);
+    });
+  });
+
+  it('Rebuild Cache asks the server to re-index and reports it', async () => {
+    await api();
+    const stub = stubWindow({});
+    try {
+      await vscode.commands.executeCommand('skillmeat.rebuildCache');
+    } finally {
+      stub.restore();
+    }
+    assert.ok(!stub.shown.some((m) => m.kind === 'error'), JSON.stringify(stub.shown));
+    assert.ok(stub.shown.some((m) => m.kind === 'info' && /rebuilt/.test(m.text)), JSON.stringify(stub.shown));
+  });
+
+  it('Show Cache Status names the revision', async () => {
+    const a = await api();
+    const stub = stubWindow({});
+    try {
+      await vscode.commands.executeCommand('skillmeat.showCacheStatus');
+    } finally {
+      stub.restore();
+    }
+    if (!(await a.state.cli.hasCommand('migrate'))) return assert.ok(stub.shown.some((m) => /could not be read/.test(m.text)));
+    assert.ok(stub.shown.some((m) => m.kind === 'info' && /SkillMeat cache/.test(m.text)), JSON.stringify(stub.shown));
+  });
+
+  it('Restart Server brings the server back', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('skillmeat.restartServer');
+    await a.ready();
+    assert.ok(a.state.client()?.isRunning());
+  });
+});
