@@ -27,6 +27,11 @@ export interface OpenCacheOptions {
   log?: (message: string) => void;
   /** Bring the database to the newest revision on open (default true). */
   migrate?: boolean;
+  /**
+   * What to do with a damaged file: move it aside and start fresh (default, the editor then
+   * rebuilds from manifests) or refuse with CORRUPT and touch nothing (inspection tools).
+   */
+  onDamaged?: 'quarantine' | 'refuse';
   now?: () => Date;
   lock?: LockOptions;
   /** File-system seam for failure tests. */
@@ -451,6 +456,9 @@ export async function openCache(file: string, opts: OpenCacheOptions = {}): Prom
     db = newDatabase(SQL);
   } else {
     const img = inspectImage(SQL, bytes);
+    if ('reason' in img && opts.onDamaged === 'refuse') {
+      return { ok: false, error: cacheError('CORRUPT', `${abs} is damaged: ${img.reason}; it was left untouched`) };
+    }
     if ('reason' in img) {
       const now = (opts.now ?? (() => new Date()))();
       corruptCopy = freeName(`${abs}.corrupt-${fileTimestamp(now)}`);

@@ -11,6 +11,7 @@ export type CacheErrorCode =
   | 'FK_VIOLATION'
   | 'NOT_A_CACHE'
   | 'READ_FAILED'
+  | 'CORRUPT'
   | 'LOCKED'
   | 'CONFLICT'
   | 'SAVE_FAILED'
