@@ -1,13 +1,15 @@
 // The real-VS-Code stage: installs the tools (once), builds, then
-//   3a  extension-host tests (mocha in VS Code's extension host, real API), and
-//   3b  UI scenarios (Playwright + Chromium against code-server with the packaged .vsix).
+//   grammar  the injection grammar through VS Code's own TextMate engine,
+//   3a       extension-host tests (mocha in VS Code's extension host, real API),
+//   3b       UI scenarios (Playwright + Chromium against code-server with the packaged .vsix).
 // Prints "N passed, N failed" per tier and exits non-zero on any failure. Screenshots and logs
-// go to test-output/e2e/. Options: --only=exthost|ui, --update-docs-images (copies the key
+// go to test-output/e2e/. Options: --only=grammar|exthost|ui, --update-docs-images (copies the key
 // screenshots into docs/images/ for the README).
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureTools } from './setup.mjs';
 import { runExtensionHostTests } from './lib/exthost.mjs';
+import { runGrammarTests } from './lib/grammar.mjs';
 import { runUiScenarios } from './ui/scenarios.mjs';
 import { ROOT } from './lib/prepare.mjs';
 import { runChecked } from './lib/procs.mjs';
@@ -37,6 +39,11 @@ try {
   runChecked('node', ['esbuild.mjs'], { cwd: ROOT });
   runChecked('npx', ['tsc', '-p', 'test/e2e', '--noEmit'], { cwd: ROOT });
   log('built and type-checked');
+  if (!only || only === 'grammar') {
+    const r = await runGrammarTests({ tools });
+    report('grammar', r);
+    failed += r.failed;
+  }
   if (!only || only === 'exthost') {
     const r = await runExtensionHostTests({ tools, outDir: OUT, log });
     report('exthost', r);
