@@ -52,7 +52,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
       middleware: {
         // The server's work-done progress (indexing) drives the status bar's spinner.
         handleWorkDoneProgress: (token, params, next) => {
-          if (params.kind === 'begin') statusBar.update({ indexing: params.title });
+          if (params.kind === 'begin') statusBar.update({ indexing: params.message ?? params.title });
+          else if (params.kind === 'report' && params.message) statusBar.update({ indexing: params.message });
           else if (params.kind === 'end') statusBar.update({ indexing: undefined });
           next(token, params);
         },
@@ -66,6 +67,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
       statusBar.update({ server: e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped' });
     });
     client = c;
+    // The server says when a (re)index finished: the view and the count may have changed.
+    c.onNotification('skillmeat/indexed', (p: { files?: number; ms?: number }) => {
+      output.info(`Indexed ${p.files ?? '?'} SkillMeat files in ${p.ms ?? '?'} ms`);
+      tree.scheduleRefresh(100);
+    });
     try {
       await c.start();
     } catch (e) {

@@ -17,8 +17,10 @@ export async function rebuildCache(state: ExtensionState): Promise<unknown> {
       { location: vscode.ProgressLocation.Notification, title: 'SkillMeat: rebuilding the cache…' },
       () => serverCommand(client, SERVER_REBUILD_INDEX, []),
     );
-    const r = res as { files?: number; artifacts?: number; message?: string } | undefined;
-    const text = r?.message ?? (typeof r?.artifacts === 'number' ? `cache rebuilt: ${r.artifacts} artifacts${typeof r.files === 'number' ? ` from ${r.files} files` : ''}` : 'cache rebuilt');
+    const r = res as { files?: number; ms?: number; message?: string } | undefined;
+    const text =
+      r?.message ??
+      (typeof r?.files === 'number' ? `index rebuilt from ${r.files} file${r.files === 1 ? '' : 's'}${typeof r.ms === 'number' ? ` in ${r.ms} ms` : ''}` : 'index rebuilt');
     state.output.info(`Rebuild: ${JSON.stringify(res ?? null)}`);
     void vscode.window.showInformationMessage(`SkillMeat: ${text}.`);
     return res;

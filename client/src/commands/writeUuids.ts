@@ -13,8 +13,11 @@ export function describeUuidResult(res: unknown): string {
   if (res && typeof res === 'object') {
     const r = res as Record<string, unknown>;
     if (typeof r.message === 'string') return r.message;
-    const n = [r.written, r.count, r.added].find((x) => typeof x === 'number') as number | undefined;
-    if (n !== undefined) return `wrote ${n} uuid${n === 1 ? '' : 's'}`;
+    if (r.applied === false) return `no uuids written: ${typeof r.failureReason === 'string' ? r.failureReason : 'the edit was not applied'}`;
+    const n = [r.uuids, r.written, r.count].find((x) => typeof x === 'number') as number | undefined;
+    const files = typeof r.files === 'number' ? r.files : undefined;
+    if (n === 0) return 'every artifact already has a uuid';
+    if (n !== undefined) return `wrote ${n} uuid${n === 1 ? '' : 's'}${files ? ` in ${files} file${files === 1 ? '' : 's'}` : ''}`;
   }
   return 'missing uuids written';
 }
@@ -46,7 +49,8 @@ export async function writeUuids(state: ExtensionState, target?: vscode.Uri): Pr
   }
   const text = describeUuidResult(res);
   state.output.info(`Write missing uuids${args.length ? ` in ${args[0]}` : ''}: ${text}`);
-  void vscode.window.showInformationMessage(`SkillMeat: ${text}.`);
+  if ((res as { applied?: boolean } | undefined)?.applied === false) void vscode.window.showWarningMessage(`SkillMeat: ${text}.`);
+  else void vscode.window.showInformationMessage(`SkillMeat: ${text}.`);
   state.tree.scheduleRefresh();
   return res;
 }

@@ -100,17 +100,47 @@ function membersOf<R>(sym: SymbolLike<R>): ArtifactItem<R>[] {
   return out;
 }
 
-/** Builds the view model of one collection from its document symbols. */
-export function collectionFromSymbols<R>(name: string, symbols: readonly SymbolLike<R>[]): CollectionItem<R> {
+/** Sections of a collection outline that hold no artifacts (a tag slug may look like a type). */
+const NOT_ARTIFACTS = new Set(['tag_definitions', 'mcp_servers']);
+
+/** The `uuid = "…"` of an artifact table's own text. */
+export function uuidInText(text: string): string | undefined {
+  return /^[ \t]*uuid[ \t]*=[ \t]*["']([0-9a-f]{32})["']/m.exec(text)?.[1];
+}
+
+/** The `members = [...]` strings of a group table's text, in order. */
+export function membersInText(text: string): string[] {
+  const m = /(?:^|[\s{,])members[ \t]*=[ \t]*\[([\s\S]*?)\]/.exec(text);
+  if (!m) return [];
+  const body = m[1].replace(/#[^\n]*/g, '');
+  return [...body.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)].map((x) => x[1] ?? x[2]);
+}
+
+/** The `type:name` items of a composite hover's "contains" line (the server lists discovered members there). */
+export function containsInHover(markdown: string): { type: string; name: string }[] {
+  const line = /contains\s+(.+)$/m.exec(markdown)?.[1] ?? '';
+  return [...line.matchAll(/`([^`]+)`/g)].map((x) => parseTypedName(x[1])).filter((x): x is { type: string; name: string } => !!x);
+}
+
+/**
+ * Builds the view model of one collection from its document symbols. `textOf` gives the text a
+ * symbol's range covers, from which the uuid and group members are read (the outline names
+ * artifacts and groups but does not list those).
+ */
+export function collectionFromSymbols<R>(name: string, symbols: readonly SymbolLike<R>[], textOf: (range: R) => string = () => ''): CollectionItem<R> {
   const col: CollectionItem<R> = { kind: 'collection', name, groups: [], composites: [], artifacts: [] };
   const seen = new Set<string>();
-  const visit = (syms: readonly SymbolLike<R>[], parentName: string | undefined, inside: boolean) => {
+  const withText = (a: ArtifactItem<R>, sym: SymbolLike<R>): ArtifactItem<R> => (a.uuid ? a : { ...a, uuid: uuidInText(textOf(sym.range)) });
+  const visit = (syms: readonly SymbolLike<R>[], parentName: string | undefined) => {
     for (const s of syms) {
-      const a = artifactOf(s);
-      if (a) {
+      if (NOT_ARTIFACTS.has(s.name)) continue;
+      if (parentName === undefined && /^collection\s+\S/.test(s.name)) col.name = s.name.replace(/^collection\s+/, '');
+      const found = artifactOf(s);
+      if (found) {
+        const a = withText(found, s);
         if (a.type === 'composite') {
           col.composites.push({ kind: 'composite', name: a.name, uuid: a.uuid, range: a.range, members: membersOf(s) });
-        } else if (!inside) {
+        } else {
           const key = `${a.type}:${a.name}`;
           if (!seen.has(key)) {
             seen.add(key);
@@ -120,14 +150,21 @@ export function collectionFromSymbols<R>(name: string, symbols: readonly SymbolL
         continue;
       }
       if (isGroupish(s, parentName)) {
-        col.groups.push({ kind: 'group', name: s.name, range: s.selectionRange, members: membersOf(s) });
+        const fromOutline = membersOf(s);
+        const members = fromOutline.length
+          ? fromOutline
+          : membersInText(textOf(s.range))
+              .map((m) => parseTypedName(m))
+              .filter((m): m is { type: string; name: string } => !!m)
+              .map((m) => ({ kind: 'artifact' as const, ...m, range: s.selectionRange }));
+        col.groups.push({ kind: 'group', name: s.name, range: s.selectionRange, members });
         continue;
       }
-      // Some symbol trees nest everything under the collection or section headers.
-      visit(s.children ?? [], s.name, inside || /linked_artifacts|members/.test(s.name));
+      // Outlines nest artifacts under the collection, an "artifacts" section and one folder per type.
+      visit(s.children ?? [], s.name);
     }
   };
-  visit(symbols, undefined, false);
+  visit(symbols, undefined);
   col.artifacts.sort((x, y) => x.type.localeCompare(y.type) || x.name.localeCompare(y.name));
   return col;
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   collectionFromSymbols,
+  containsInHover,
   countArtifacts,
   type ArtifactItem,
   type CollectionItem,
@@ -101,7 +102,9 @@ export class ArtifactsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
         uri,
       );
       const tree = (syms ?? []).filter((s): s is vscode.DocumentSymbol => 'selectionRange' in s) as SymbolLike<Range>[];
-      out.push({ uri, item: collectionFromSymbols(path.basename(path.dirname(uri.fsPath)), tree) });
+      // The provider call above loaded the document, so this is the same text the symbols describe.
+      const doc = await vscode.workspace.openTextDocument(uri);
+      out.push({ uri, item: collectionFromSymbols(path.basename(path.dirname(uri.fsPath)), tree, (r) => doc.getText(r)) });
     }
     this.collections = out;
     this.note = files.length ? '' : 'No collection.toml in this workspace.';
@@ -110,7 +113,7 @@ export class ArtifactsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
   }
 
   /** Rows under a node (or the collections at the top). */
-  getChildren(node?: TreeNode): TreeNode[] {
+  getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
     if (!node) {
       if (!this.collections.length) return this.note ? [{ kind: 'message', text: this.note }] : [];
       return this.collections.map(({ uri, item }) => ({ kind: 'collection', uri, item }));
@@ -123,10 +126,35 @@ export class ArtifactsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
         ...col.artifacts.map((a) => ({ kind: 'artifact' as const, uri: node.uri, collection: col, item: a, asMember: false })),
       ];
     }
+    if (node.kind === 'composite' && !node.item.members.length) return this.compositeMembers(node);
     if (node.kind === 'group' || node.kind === 'composite') {
       return node.item.members.map((m) => ({ kind: 'artifact' as const, uri: node.uri, collection: node.collection, item: m, asMember: true }));
     }
     return [];
+  }
+
+  /** A composite's members live on disk (its plugin folder), not in the TOML: the server's hover lists what it discovered. */
+  private async compositeMembers(node: Extract<TreeNode, { kind: 'composite' }>): Promise<TreeNode[]> {
+    const md = await this.hoverAt(node.uri, node.item.range);
+    const found = containsInHover(md);
+    if (!found.length) return [{ kind: 'message', text: 'No members found on disk' }];
+    node.item.members = found.map((f) => ({ kind: 'artifact' as const, ...f, range: node.item.range }));
+    return node.item.members.map((m) => ({ kind: 'artifact' as const, uri: node.uri, collection: node.collection, item: m, asMember: true }));
+  }
+
+  private async hoverAt(uri: vscode.Uri, range: Range): Promise<string> {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, range.start.translate(0, 1));
+    return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n\n');
+  }
+
+  /** Fills an artifact's tooltip with the server's hover (uuid, path, deployments) when the pointer rests on it. */
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'artifact' && node.kind !== 'composite') return item;
+    const def = node.kind === 'artifact' && node.asMember ? this.definitionOf(node.collection, node.item) : node.item;
+    if (!def) return item;
+    const md = await this.hoverAt(node.uri, def.range);
+    if (md.trim()) item.tooltip = new vscode.MarkdownString(md);
+    return item;
   }
 
   /** How a row looks: label, icon, tooltip with the uuid, and a click that reveals it. */

@@ -17,7 +17,8 @@ describe('language features', () => {
     const doc = await open(DEFAULT);
     const d = await diagnostic(DEFAULT, 'unknown-reference');
     assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
-    assert.ok(d.range.contains(positionOf(doc, '"skill:pdf-tool"', 3)), `range ${JSON.stringify(d.range)} misses the member`);
+    // The file's comment names the mistake too; the member is the one inside `members = [`.
+    assert.ok(d.range.contains(positionOf(doc, '["skill:pdf-tool"', 4)), `range ${JSON.stringify(d.range)} misses the member`);
     assert.match(d.message, /pdf-tools/, 'the message should suggest the closest name');
   });
 
@@ -68,7 +69,7 @@ describe('language features', () => {
 
   it('completes artifact references in a group member', async () => {
     const doc = await open(DEFAULT);
-    const at = positionOf(doc, '"skill:pdf-tool"', 0);
+    const at = positionOf(doc, '["skill:pdf-tool"', 1);
     const editor = await vscode.window.showTextDocument(doc);
     const original = new vscode.Range(at, at.translate(0, '"skill:pdf-tool"'.length));
     await editor.edit((e) => e.replace(original, '"skill:"'));
