@@ -1,0 +1,33 @@
+/** textDocument/diagnostic and workspace/diagnostic (pull diagnostics). */
+import {
+  DocumentDiagnosticReportKind, type CancellationToken, type DocumentDiagnosticParams, type DocumentDiagnosticReport,
+  type WorkspaceDiagnosticParams, type WorkspaceDiagnosticReport, type WorkspaceDocumentDiagnosticReport,
+} from 'vscode-languageserver/node';
+import { DiagnosticsPublisher } from '../diagnostics';
+import { type Session } from '../session';
+
+/** One document's findings, or "unchanged" when the client already has them. */
+export function documentDiagnostic(session: Session, params: DocumentDiagnosticParams): DocumentDiagnosticReport {
+  const file = session.docs.pathOf(params.textDocument.uri);
+  const items = file && session.ws.get(file) ? session.publisher.diagnosticsOf(file) : [];
+  const resultId = DiagnosticsPublisher.resultId(items);
+  if (params.previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
+  return { kind: DocumentDiagnosticReportKind.Full, resultId, items };
+}
+
+/** Every held file's findings (Problems for the whole workspace). */
+export function workspaceDiagnostic(session: Session, params: WorkspaceDiagnosticParams, token: CancellationToken): WorkspaceDiagnosticReport {
+  const previous = new Map((params.previousResultIds ?? []).map((p) => [p.uri, p.value]));
+  const items: WorkspaceDocumentDiagnosticReport[] = [];
+  session.ws.diagnostics();
+  for (const sf of session.ws.allFiles()) {
+    if (token.isCancellationRequested) break;
+    const uri = session.docs.uriOf(sf.file);
+    const version = session.docs.isOpen(sf.file) ? sf.version ?? null : null;
+    const diags = session.publisher.diagnosticsOf(sf.file);
+    const resultId = DiagnosticsPublisher.resultId(diags);
+    if (previous.get(uri) === resultId) items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, version, resultId });
+    else items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version, resultId, items: diags });
+  }
+  return { items };
+}

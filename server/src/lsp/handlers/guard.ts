@@ -1,0 +1,24 @@
+/** The shell every request handler runs in: waits for the first index, honours cancellation, never throws. */
+import { LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
+import type { Session } from '../session';
+
+/** A request handler of the session. */
+export type Handler<P, R> = (session: Session, params: P, token: CancellationToken) => R | Promise<R>;
+
+/** Wraps a handler: answers `empty` (and logs) on any error, a cancellation error when cancelled. */
+export function guard<P, R>(getSession: () => Session | undefined, name: string, empty: R, fn: Handler<P, R>): (params: P, token: CancellationToken) => Promise<R | ResponseError<never>> {
+  return async (params, token) => {
+    const session = getSession();
+    if (!session) return empty;
+    await session.ready;
+    if (token?.isCancellationRequested) return new ResponseError<never>(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
+    try {
+      const r = await fn(session, params, token);
+      if (token?.isCancellationRequested) return new ResponseError<never>(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
+      return r;
+    } catch (e) {
+      session.log(`${name} failed: ${(e as Error)?.stack ?? e}`);
+      return empty;
+    }
+  };
+}
