@@ -200,3 +200,16 @@ export function positionOf(text: string, needle: string, delta = 0, nth = 0): { 
   const line = before.split('\n').length - 1;
   return { line, character: before.length - (before.lastIndexOf('\n') + 1) };
 }
+
+/** Retries an async check until it passes or the time is up (for state with no notification of its own). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10000, everyMs = 25): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+}

@@ -68,7 +68,7 @@ function hoverMarkdown(ws: Workspace, t: Target): string | undefined {
     case 'key': {
       const spec = keySpec(t.source.kind, t.table, t.key);
       if (!spec) return undefined;
-      const lines = [`**${md(t.key)}** (${spec.shape}${spec.required ? ', required' : ''})`, '', md(spec.doc).replace(/\\`/g, '`')];
+      const lines = [`${code(t.key)} (${spec.shape}${spec.required ? ', required' : ''})`, '', spec.doc];
       if (spec.values) lines.push('', `Values: ${spec.values.map(code).join(', ')}`);
       return lines.join('\n');
     }
@@ -76,8 +76,8 @@ function hoverMarkdown(ws: Workspace, t: Target): string | undefined {
       const spec = keySpec(t.source.kind, t.table, t.key);
       if (!spec?.values || t.value === undefined) return undefined;
       const doc = VALUE_DOCS[t.value];
-      if (!spec.values.includes(t.value)) return `${code(t.value)} is not a valid ${md(t.key)}; expected one of ${spec.values.map(code).join(', ')}.`;
-      return `${code(t.value)}${doc ? ` — ${doc}` : ''}`;
+      if (!spec.values.includes(t.value)) return spec.open ? undefined : `${code(t.value)} is not a valid ${md(t.key)}; expected one of ${spec.values.map(code).join(', ')}.`;
+      return doc ? `${code(t.value)} — ${doc}` : undefined;
     }
   }
 }
@@ -142,7 +142,7 @@ export function artifactMarkdown(ws: Workspace, site: ArtifactSite): string {
     const primary = primaryFileOf(ws.host, site);
     facts.push(`- path ${primary ? fileLink(e.path.value, primary) : `${code(e.path.value)}${ws.host.stat(path.resolve(site.collection.model.dir, e.path.value)) ? '' : ' (missing)'}`}`);
   }
-  if (e.origin) facts.push(`- origin ${code(e.origin.value)}${e.upstream ? ` · ${md(e.upstream.value)}` : ''}`);
+  if (e.origin) facts.push(`- origin ${code(e.origin.value)}${e.originSource ? ` (${code(e.originSource.value)})` : ''}${e.upstream ? ` · ${md(e.upstream.value)}` : ''}`);
   const tags = e.tags?.items.map((t) => t.value) ?? [];
   if (tags.length) facts.push(`- tags ${tags.map(code).join(', ')}`);
   const groups = groupsOf(site);

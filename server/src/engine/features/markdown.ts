@@ -3,7 +3,8 @@ import { pathToFileURL } from 'node:url';
 
 /** Text with Markdown's special characters escaped, for names and descriptions from manifests. */
 export function md(s: string): string {
-  return s.replace(/[\\`*_{}[\]<>()#+!|~]/g, (c) => `\\${c}`);
+  // Only what changes inline rendering: emphasis, code, links, HTML, tables.
+  return s.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
 }
 
 /** Inline code that survives backticks inside the text. */

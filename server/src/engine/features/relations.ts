@@ -105,7 +105,9 @@ export function referencesOf(index: WorkspaceIndex, site: ArtifactSite, cancel?:
       if (r && index.resolveAnywhere(r.type, r.name).includes(site)) push(out, typedRef(sf, 'skip', s.key, site));
     }
   }
-  return out;
+  // Definitions, then the collection file, then other files by path, each in text order.
+  const rank = (r: ArtifactRef): string => `${r.role === 'definition' ? 0 : r.source === c.source ? 1 : 2}\u0000${r.source.file}`;
+  return out.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : a.span.start - b.span.start));
 }
 
 function push<T>(list: T[], v: T | undefined): void {

@@ -52,7 +52,8 @@ export function renameArtifact(ws: Workspace, file: string, offset: number, newN
   const taken = c.byKey.get(lookupKey(site.type, newName))?.find((s) => lookupKey(s.type, s.name) !== lookupKey(site.type, site.name));
   if (taken) {
     const line = taken.entry.name ? c.source.lines.positionAt(taken.entry.name.span.start).line + 1 : 0;
-    return { ok: false, reason: `collection "${c.name}" already has a ${site.type} named "${taken.name}" (line ${line})` };
+    const article = /^[aeiou]/.test(site.type) ? 'an' : 'a';
+    return { ok: false, reason: `collection "${c.name}" already has ${article} ${site.type} named "${taken.name}" (line ${line})` };
   }
   if (newName === site.name) return { ok: true, site, edits: [] };
   const byFile = new Map<string, FileEdits>();

@@ -18,6 +18,8 @@ export interface KeySpec {
   doc: string;
   /** A closed vocabulary for the value (or for the items of a list). */
   values?: readonly string[];
+  /** The values are suggestions, not the only ones allowed (group colours also take hex). */
+  open?: boolean;
 }
 
 const k = (key: string, shape: ValueShape, doc: string, extra: Partial<KeySpec> = {}): KeySpec => ({ key, shape, doc, ...extra });
@@ -99,7 +101,7 @@ const TABLES: Record<string, KeySpec[]> = {
   'collection:groups': [
     k('name', 'string', 'The group name, unique in the collection, at most 255 characters.', req),
     k('description', 'string', 'What the group is for.'),
-    k('color', 'string', 'slate, blue, green, amber, rose or a hex colour.', { values: GROUP_COLORS }),
+    k('color', 'string', 'slate, blue, green, amber, rose or a hex colour.', { values: GROUP_COLORS, open: true }),
     k('icon', 'string', 'An icon name of 1 to 32 characters (default `layers`).'),
     k('position', 'integer', 'The order of the group among groups (0 or more).'),
     k('members', 'string[]', 'The artifacts of the group as `type:name`, in order.'),
