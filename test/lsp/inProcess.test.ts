@@ -5,14 +5,15 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createConnection } from 'vscode-languageserver/node';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { startServer } from '../../server/src/lsp/server';
 import type { WatchListener, WatcherFactory } from '../../server/src/lsp/watcher';
 import { ExampleCopy, capabilities, uri } from './helpers/client';
 
 interface Harness {
-  client: ProtocolConnection;
+  client: MessageConnection;
   notifications: { method: string; params: unknown }[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- notification params are checked per test
   next(method: string, test?: (p: any) => boolean): Promise<any>;
   close(): void;
 }
@@ -22,7 +23,7 @@ function harness(watcherFactory: WatcherFactory): Harness {
   const down = new PassThrough();
   const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
   startServer(server, { watcherFactory });
-  const client = createProtocolConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
+  const client = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
   const notifications: { method: string; params: unknown }[] = [];
   const waiters: { method: string; test: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
   client.onNotification((method: string, params: unknown) => {

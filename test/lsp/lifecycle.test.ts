@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Diagnostic, InitializeResult } from 'vscode-languageserver-protocol';
-import { ExampleCopy, TestClient, uri } from './helpers/client';
+import { ExampleCopy, TestClient, msg, uri } from './helpers/client';
 
 const COL = 'collections/default/collection.toml';
 const TEAM = 'collections/team/collection.toml';
@@ -57,7 +57,7 @@ describe('lsp: lifecycle and diagnostics', () => {
     assert.deepEqual(codes(team.diagnostics), ['native-datetime']);
     const dep = await client.waitDiagnostics(ex.path(DEPLOYED), (ds) => ds.length > 0);
     assert.deepEqual(codes(dep.diagnostics), ['unknown-reference']);
-    assert.match(dep.diagnostics[0].message, /standups/);
+    assert.match(msg(dep.diagnostics[0]), /standups/);
   });
 
   it('re-validates an open document on change, with its version, and updates other files', async () => {
@@ -76,10 +76,10 @@ describe('lsp: lifecycle and diagnostics', () => {
     assert.ok(ms < 1000, `didChange → publishDiagnostics took ${ms} ms`);
     const broken = fixed.replace('name = "pdf-tools"', 'name = "pdf-kit"');
     await client.change(file, broken, 3);
-    const dep = await client.waitDiagnostics(ex.path(DEPLOYED), (ds) => ds.some((d) => d.message.includes('"pdf-tools"')));
-    assert.ok(dep.diagnostics.some((d) => d.code === 'unknown-reference' && /pdf-tools/.test(d.message)));
+    const dep = await client.waitDiagnostics(ex.path(DEPLOYED), (ds) => ds.some((d) => msg(d).includes('"pdf-tools"')));
+    assert.ok(dep.diagnostics.some((d) => d.code === 'unknown-reference' && /pdf-tools/.test(msg(d))));
     await client.change(file, fixed, 4);
-    await client.waitDiagnostics(ex.path(DEPLOYED), (ds) => !ds.some((d) => d.message.includes('"pdf-tools"')));
+    await client.waitDiagnostics(ex.path(DEPLOYED), (ds) => !ds.some((d) => msg(d).includes('"pdf-tools"')));
   });
 
   it('never publishes a stale version for a burst of edits', async () => {
@@ -88,7 +88,7 @@ describe('lsp: lifecycle and diagnostics', () => {
     const u = uri(file);
     const seen: { version: number; names: string }[] = [];
     const last = client.waitNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diagnostic[] }) => {
-      if (p.uri === u && (p.version ?? 0) >= 5) seen.push({ version: p.version!, names: p.diagnostics.map((d) => d.message).join('|') });
+      if (p.uri === u && (p.version ?? 0) >= 5) seen.push({ version: p.version!, names: p.diagnostics.map((d) => msg(d)).join('|') });
       return p.uri === u && p.version === 14;
     });
     for (let v = 5; v <= 14; v++) await client.change(file, base.replace(MEMBER, member(`pdf-tool${v}`)), v);
@@ -144,10 +144,10 @@ describe('lsp: files on disk', () => {
     ex.write(COL, text.replace(MEMBER, member('first-write')));
     await new Promise((r) => setTimeout(r, 10));
     ex.write(COL, text.replace(MEMBER, member('second-write')));
-    const p = await client.waitDiagnostics(ex.path(COL), (ds) => ds.some((d) => d.message.includes('second-write')));
-    assert.ok(!p.diagnostics.some((d) => d.message.includes('first-write')));
+    const p = await client.waitDiagnostics(ex.path(COL), (ds) => ds.some((d) => msg(d).includes('second-write')));
+    assert.ok(!p.diagnostics.some((d) => msg(d).includes('first-write')));
     ex.write(COL, text);
-    await client.waitDiagnostics(ex.path(COL), (ds) => ds.some((d) => d.message.includes('"skill:pdf-tool"')));
+    await client.waitDiagnostics(ex.path(COL), (ds) => ds.some((d) => msg(d).includes('"skill:pdf-tool"')));
   });
 
   it('sees a new artifact folder appear (path-missing clears)', async () => {
@@ -157,7 +157,7 @@ describe('lsp: files on disk', () => {
     ex.write('collections/default/skills/fresh/SKILL.md', '# Fresh\n');
     await client.waitDiagnostics(ex.path(COL), (ds) => !ds.some((d) => d.code === 'path-missing' || d.code === 'missing-primary-file'));
     ex.write(COL, col);
-    await client.waitDiagnostics(ex.path(COL), (ds) => !ds.some((d) => d.message.includes('fresh')));
+    await client.waitDiagnostics(ex.path(COL), (ds) => !ds.some((d) => msg(d).includes('fresh')));
   });
 
   it('follows a deleted and a renamed manifest', async () => {
@@ -178,7 +178,7 @@ describe('lsp: files on disk', () => {
     await client.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: uri(extra), name: 'extra' }], removed: [] } });
     const file = ex.path('extra-project/.claude/.skillmeat-deployed.toml');
     const p = await client.waitDiagnostics(file, (ds) => ds.some((d) => d.code === 'unknown-reference'));
-    assert.match(p.diagnostics[0].message, /"nope"/);
+    assert.match(msg(p.diagnostics[0]), /"nope"/);
     await client.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [{ uri: uri(extra), name: 'extra' }] } });
     await client.waitDiagnostics(file, (ds) => ds.length === 0);
   });

@@ -1,8 +1,8 @@
 /** Protocol tests: hover, definition, references, highlights and rename against a copy of examples/. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { DocumentHighlight, Hover, Location, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
-import { ExampleCopy, TestClient, eventually, positionOf, uri } from './helpers/client';
+import type { DocumentHighlight, Hover, Location, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { ExampleCopy, TestClient, eventually, positionOf, msg, uri } from './helpers/client';
 
 const COL = 'collections/default/collection.toml';
 const LOCK = 'collections/default/collection.lock';
@@ -100,7 +100,7 @@ describe('lsp: hover and navigation', () => {
     // Apply it as an editor would: the open document by didChange, the others on disk.
     const apply = (text: string, c: TextDocumentEdit): string => {
       const lines = text.split('\n');
-      for (const e of [...c.edits].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character)) {
+      for (const e of [...(c.edits as TextEdit[])].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character)) {
         const l = lines[e.range.start.line];
         lines[e.range.start.line] = l.slice(0, e.range.start.character) + e.newText + l.slice(e.range.end.character);
       }
@@ -111,7 +111,7 @@ describe('lsp: hover and navigation', () => {
     fs.writeFileSync(ex.path(LOCK), apply(ex.read(LOCK), changes[1]));
     fs.writeFileSync(ex.path(DEPLOYED), apply(dep, changes[2]));
     const p = await client.waitDiagnostics(ex.path(COL), (_ds, q) => q.version === 2);
-    assert.ok(!p.diagnostics.some((d) => /notes/.test(d.message)), JSON.stringify(p.diagnostics));
+    assert.ok(!p.diagnostics.some((d) => /notes/.test(msg(d))), JSON.stringify(p.diagnostics));
     // The lock and deployed files changed on disk: the watcher brings them in.
     await eventually(async () => {
       const refs = await client.request<Location[]>('textDocument/references', { textDocument: { uri: uri(ex.path(COL)) }, position: positionOf(newCol, '"notes"', 1), context: { includeDeclaration: true } });

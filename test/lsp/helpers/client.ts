@@ -7,10 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection, StreamMessageReader, StreamMessageWriter,
-  type ClientCapabilities, type Diagnostic, type InitializeResult, type ProtocolConnection, type PublishDiagnosticsParams,
-} from 'vscode-languageserver-protocol/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { ClientCapabilities, Diagnostic, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 
 export const REPO = path.resolve(__dirname, '../../..');
 export const SERVER = path.join(REPO, 'dist', 'server.js');
@@ -78,7 +76,7 @@ interface Waiter<T> {
 /** One running server and its connection. */
 export class TestClient {
   readonly proc: ChildProcess;
-  readonly conn: ProtocolConnection;
+  readonly conn: MessageConnection;
   /** The last diagnostics published per URI. */
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   readonly notifications: { method: string; params: unknown }[] = [];
@@ -93,7 +91,7 @@ export class TestClient {
   constructor(env: NodeJS.ProcessEnv = {}) {
     this.proc = spawn(process.execPath, [SERVER, '--stdio'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
-    this.conn = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
+    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification((method: string, params: unknown) => {
       if (method === 'textDocument/publishDiagnostics') {
         const p = params as PublishDiagnosticsParams;
@@ -108,7 +106,7 @@ export class TestClient {
         }
       }
     });
-    this.conn.onRequest((method: string, params: unknown) => {
+    this.conn.onRequest((method: string, params: unknown): unknown => {
       this.requests.push({ method, params });
       const a = this.answers.get(method);
       if (a) return a(params);
@@ -212,4 +210,9 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10000, 
       await new Promise((r) => setTimeout(r, everyMs));
     }
   }
+}
+
+/** A diagnostic's message as text (LSP 3.18 allows Markdown content too). */
+export function msg(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
 }
