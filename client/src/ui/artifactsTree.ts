@@ -167,28 +167,29 @@ export class ArtifactsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     if (node.kind === 'collection') {
       const t = new vscode.TreeItem(node.item.name, vscode.TreeItemCollapsibleState.Expanded);
       t.iconPath = new vscode.ThemeIcon('library');
-      t.description = vscode.workspace.asRelativePath(node.uri);
+      t.description = vscode.workspace.asRelativePath(path.dirname(node.uri.fsPath));
       t.tooltip = `Collection "${node.item.name}"\n${node.uri.fsPath}`;
       t.contextValue = 'collection';
-      t.resourceUri = node.uri;
-      t.command = { command: 'skillmeat.artifacts.reveal', title: 'Reveal in Manifest', arguments: [node] };
+      // Rows with children expand on click; Reveal in Manifest is in their context menu.
       return t;
     }
     if (node.kind === 'group' || node.kind === 'composite') {
       const t = new vscode.TreeItem(node.item.name, vscode.TreeItemCollapsibleState.Collapsed);
       t.iconPath = new vscode.ThemeIcon(node.kind === 'group' ? 'layers' : 'package');
-      t.description = `${node.kind} · ${node.item.members.length}`;
+      // A composite's members are only known once expanded (they come from the server's hover).
+      t.description = node.kind === 'group' || node.item.members.length ? `${node.kind} · ${node.item.members.length}` : node.kind;
       t.tooltip = node.kind === 'composite' ? `composite:${node.item.name}${node.item.uuid ? `\nuuid ${node.item.uuid}` : ''}` : `Group "${node.item.name}"`;
       t.contextValue = node.kind;
-      t.command = { command: 'skillmeat.artifacts.reveal', title: 'Reveal in Manifest', arguments: [node] };
       return t;
     }
     const a = node.item;
     const def = this.definitionOf(node.collection, a);
     const uuid = a.uuid ?? def?.uuid;
     const t = new vscode.TreeItem(a.name, vscode.TreeItemCollapsibleState.None);
-    t.iconPath = new vscode.ThemeIcon(iconForType(a.type));
-    t.description = a.type;
+    // A group member naming no artifact of the collection (the unknown-reference finding) stands out.
+    const unknown = node.asMember && !def && node.collection.artifacts.length > 0 && !node.collection.composites.some((c) => c.members.includes(a));
+    t.iconPath = unknown ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(iconForType(a.type));
+    t.description = unknown ? `${a.type} · unknown` : a.type;
     const md = new vscode.MarkdownString(`**${a.type}:${a.name}**\n\n`);
     md.appendMarkdown(uuid ? `uuid \`${uuid}\`` : '_no uuid yet (SkillMeat: Write Missing UUIDs)_');
     t.tooltip = md;

@@ -48,6 +48,9 @@ export const USER_SETTINGS = {
   'files.autoSave': 'off',
   'editor.hover.delay': 150,
   'window.title': 'SkillMeat e2e',
+  // Screenshots show the editor, not an empty chat panel.
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Makes a sandbox under the temp folder: {base, workspace, home, userData, extensions}. */

@@ -205,12 +205,25 @@ export async function runUiScenarios({ tools, outDir, log }) {
 
     await step('the Artifacts view lists collections, groups and artifacts', async () => {
       await page.keyboard.press('Control+Shift+E');
-      const header = page.locator('.pane-header', { hasText: 'Artifacts' }).first();
+      const header = page.locator('.sidebar .pane-header', { hasText: 'Artifacts' }).first();
       await header.waitFor({ timeout: LONG });
+      // Give the view the whole side bar: collapse the folder tree and the other sections.
+      const headers = page.locator('.sidebar .pane-header');
+      for (let i = 0; i < (await headers.count()); i++) {
+        const h = headers.nth(i);
+        if (/Artifacts/.test(await h.innerText())) continue;
+        if ((await h.getAttribute('aria-expanded')) === 'true') await h.click();
+      }
       if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-      const pane = page.locator('.pane', { has: header });
+      const pane = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Artifacts' }) });
       await pane.locator('.monaco-list-row', { hasText: 'Writing kit' }).first().waitFor({ timeout: LONG });
       await pane.locator('.monaco-list-row', { hasText: 'pdf-tools' }).first().waitFor({ timeout: LONG });
+      // Expanding a group lists its members; expanding a composite asks the server what it found on disk.
+      await pane.locator('.monaco-list-row', { hasText: 'Writing kit' }).first().click();
+      await pane.locator('.monaco-list-row', { hasText: 'pdf-tool' }).nth(0).waitFor({ timeout: LONG });
+      await pane.locator('.monaco-list-row', { hasText: 'git-workflow-pro' }).first().click();
+      await pane.locator('.monaco-list-row', { hasText: 'squash-commits' }).first().waitFor({ timeout: LONG });
+      await page.mouse.move(5, 5);
       await shot('07-artifacts.png');
     });
   } catch (e) {
