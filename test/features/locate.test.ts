@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { locate } from '../../server/src/engine/features';
+import { diskRelevance, locate } from '../../server/src/engine/features';
 import { Fixture, C, D, L, S } from './helpers';
 
 describe('features: locate', () => {
@@ -72,5 +72,16 @@ describe('features: locate', () => {
     assert.equal(locate(fx.ws, fx.file(C), 1e9), undefined);
     assert.equal(locate(fx.ws, fx.file('nowhere.toml'), 0), undefined);
     assert.equal(locate(fx.ws, fx.file(C), fx.at(C, '\n\n', 1)), undefined);
+  });
+});
+
+describe('features: disk relevance', () => {
+  it('sorts paths into manifests, artifact files and the rest', () => {
+    assert.equal(diskRelevance('/w/collections/main/collection.toml'), 'manifest');
+    assert.equal(diskRelevance('/w/p/plugins/kit/plugin.json'), 'manifest');
+    assert.equal(diskRelevance('/w/collections/main/skills/a/SKILL.md', '/w'), 'artifact');
+    assert.equal(diskRelevance('/w/collections/main/Agents/x.md', '/w'), 'artifact');
+    assert.equal(diskRelevance('/w/src/index.ts', '/w'), 'other');
+    assert.equal(diskRelevance('/skills/readme.md', '/skills'), 'other', 'the root itself is not a container');
   });
 });

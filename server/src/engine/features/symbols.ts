@@ -4,7 +4,6 @@ import type { SourceFile } from '../workspace/sourceFile';
 import type { Range, Span } from '../text/lineIndex';
 import type { Field } from '../model/fields';
 import type { TomlTable } from '../toml/ast';
-import { ARTIFACT_TYPES } from '../model/vocabulary';
 import type { Cancel } from './types';
 
 /** What a symbol is, for the editor's icon. */
@@ -63,12 +62,12 @@ export function documentSymbols(ws: Workspace, file: string): SymbolData[] {
         list.push(sym(sf, a.name?.value ?? '(unnamed)', 'artifact', tableSpan(a.table), nameSel(a.table, a.name), { detail: type, artifactType: type }));
         byType.set(type, list);
       }
-      const order = [...ARTIFACT_TYPES, ...[...byType.keys()].filter((t) => !(ARTIFACT_TYPES as readonly string[]).includes(t))];
-      const artifacts = folder(sf, 'artifacts', defined(order.map((t) => byType.get(t) && folder(sf, t, byType.get(t)!, `${byType.get(t)!.length}`))), `${m.artifacts.length}`);
+      // Type folders in the order their first artifact appears, like everything else in the outline.
+      const artifacts = folder(sf, 'artifacts', [...byType].map(([t, list]) => folder(sf, t, list, `${list.length}`)!), `${m.artifacts.length}`);
       const groups = folder(sf, 'groups', m.groups.map((g) => sym(sf, g.name?.value ?? '(unnamed)', 'group', tableSpan(g.table), nameSel(g.table, g.name), { detail: `${g.members?.items.length ?? 0} members` })));
       const tags = folder(sf, 'tag_definitions', m.tagDefinitions.map((t) => sym(sf, t.name?.value ?? '(unnamed)', 'tag', tableSpan(t.table), nameSel(t.table, t.name), { detail: t.slug?.value })));
       const servers = folder(sf, 'mcp_servers', m.mcpServers.map((s) => sym(sf, s.name?.value ?? '(unnamed)', 'server', tableSpan(s.table), nameSel(s.table, s.name), { detail: s.repo?.value })));
-      const children = defined([artifacts, groups, tags, servers]);
+      const children = defined([artifacts, groups, tags, servers]).sort((a, b) => a.span.start - b.span.start);
       const headerSel = m.name?.span ?? m.header?.headerSpan ?? { start: 0, end: 0 };
       return [sym(sf, `collection ${m.name?.value ?? ''}`.trim(), 'collection', { start: 0, end: sf.text.length }, headerSel, { children })];
     }
