@@ -3,7 +3,7 @@
 //   3a       extension-host tests (mocha in VS Code's extension host, real API),
 //   3b       UI scenarios (Playwright + Chromium against code-server with the packaged .vsix).
 // Prints "N passed, N failed" per tier and exits non-zero on any failure. Screenshots and logs
-// go to test-output/e2e/. Options: --only=grammar|exthost|ui, --update-docs-images (copies the key
+// go to test-output/e2e/. Options: --only=grammar|exthost|restricted|ui, --update-docs-images (copies the key
 // screenshots into docs/images/ for the README).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,6 +49,12 @@ try {
     report('exthost', r);
     failed += r.failed;
     log('extension-host tier done');
+  }
+  if (!only || only === 'exthost' || only === 'restricted') {
+    const r = await runExtensionHostTests({ tools, outDir: OUT, log, suite: 'restricted' });
+    report('restricted', r);
+    failed += r.failed;
+    log('restricted-mode extension-host tier done');
   }
   if (!only || only === 'ui') {
     const r = await runUiScenarios({ tools, outDir: OUT, log });

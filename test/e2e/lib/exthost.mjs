@@ -5,17 +5,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, ROOT, buildSuite, makeSandbox } from './prepare.mjs';
+import { CHROMIUM_ARGS, RESTRICTED_SETTINGS, ROOT, buildSuite, makeSandbox } from './prepare.mjs';
 import { portFree, sleep, startGroup, tail, waitForHttp } from './procs.mjs';
 
 /** The fixed loopback port of the tier's VS Code server. */
 export const EXTHOST_PORT = 39417;
 
-/** Runs the extension-host tests; returns {passed, failed, skipped, tests: [{title, state, error}]}. */
-export async function runExtensionHostTests({ tools, outDir, log, timeoutMs = 300_000 }) {
+/**
+ * Runs the extension-host tests; returns {passed, failed, skipped, tests: [{title, state, error}]}.
+ * `suite` picks the files: `trusted` (the numbered ones) or `restricted` (r-*.test.js, run with
+ * workspace trust on and the folder untrusted).
+ */
+export async function runExtensionHostTests({ tools, outDir, log, suite = 'trusted', timeoutMs = 300_000 }) {
   const index = await buildSuite();
-  const sb = makeSandbox('exthost');
-  const results = path.join(outDir, 'exthost-results.json');
+  const sb = makeSandbox(`exthost-${suite}`, suite === 'restricted' ? RESTRICTED_SETTINGS : {});
+  const results = path.join(outDir, `exthost-${suite}-results.json`);
   const done = path.join(sb.base, 'done');
   fs.rmSync(results, { force: true });
   if (!(await portFree(EXTHOST_PORT))) throw new Error(`port ${EXTHOST_PORT} is busy (a stale test server?)`);
@@ -25,8 +29,9 @@ export async function runExtensionHostTests({ tools, outDir, log, timeoutMs = 30
     SKILLMEAT_HOME: sb.home,
     SKILLMEAT_E2E_RESULTS: results,
     SKILLMEAT_E2E_DONE: done,
+    SKILLMEAT_E2E_SUITE: suite,
   };
-  const serverLog = path.join(outDir, 'exthost-server.log');
+  const serverLog = path.join(outDir, `exthost-${suite}-server.log`);
   fs.rmSync(serverLog, { force: true });
   const server = startGroup(
     tools.node24,
@@ -53,7 +58,7 @@ export async function runExtensionHostTests({ tools, outDir, log, timeoutMs = 30
   let ctx;
   let outcome;
   const profile = fs.mkdtempSync(path.join(sb.base, 'chromium-'));
-  const consoleLog = path.join(outDir, 'exthost-browser.log');
+  const consoleLog = path.join(outDir, `exthost-${suite}-browser.log`);
   fs.rmSync(consoleLog, { force: true });
   try {
     await waitForHttp(`http://${authority}/`, 60_000, server);
@@ -69,7 +74,7 @@ export async function runExtensionHostTests({ tools, outDir, log, timeoutMs = 30
       if (Date.now() - t0 > timeoutMs) throw new Error(`no test result after ${timeoutMs / 1000} s`);
       await sleep(250);
     }
-    await page.screenshot({ path: path.join(outDir, 'exthost-final.png') }).catch(() => {});
+    await page.screenshot({ path: path.join(outDir, `exthost-${suite}-final.png`) }).catch(() => {});
     outcome = readReport(results, fs.readFileSync(done, 'utf8'));
   } catch (e) {
     outcome = { passed: 0, failed: 1, skipped: 0, tests: [{ title: 'extension-host run', state: 'failed', error: e.message }] };
@@ -78,7 +83,7 @@ export async function runExtensionHostTests({ tools, outDir, log, timeoutMs = 30
     await ctx?.close().catch(() => {});
     await server.stop();
   }
-  if (outcome.failed) copyLogs(sb.userData, path.join(outDir, 'exthost-logs'));
+  if (outcome.failed) copyLogs(sb.userData, path.join(outDir, `exthost-${suite}-logs`));
   else fs.rmSync(sb.base, { recursive: true, force: true });
   return outcome;
 }

@@ -4,4 +4,5 @@ export declare const SUITE_OUT: string;
 export declare const USER_SETTINGS: Record<string, unknown>;
 export declare const CHROMIUM_ARGS: string[];
 export declare function buildSuite(): Promise<string>;
-export declare function makeSandbox(name: string): { base: string; workspace: string; home: string; userData: string; extensions: string };
+export declare const RESTRICTED_SETTINGS: Record<string, unknown>;
+export declare function makeSandbox(name: string, settings?: Record<string, unknown>): { base: string; workspace: string; home: string; userData: string; extensions: string };

@@ -53,8 +53,15 @@ export const USER_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
-/** Makes a sandbox under the temp folder: {base, workspace, home, userData, extensions}. */
-export function makeSandbox(name) {
+/** Settings that leave the workspace untrusted (Restricted Mode) without a startup prompt. */
+export const RESTRICTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+};
+
+/** Makes a sandbox under the temp folder: {base, workspace, home, userData, extensions}; `settings` override the defaults. */
+export function makeSandbox(name, settings = {}) {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `skillmeat-e2e-${name}-`));
   const workspace = path.join(base, 'workspace');
   const home = path.join(base, 'skillmeat-home');
@@ -66,7 +73,7 @@ export function makeSandbox(name) {
   // The raw VS Code server and code-server keep user settings in different sub-folders.
   for (const sub of ['User', path.join('data', 'User')]) {
     fs.mkdirSync(path.join(userData, sub), { recursive: true });
-    fs.writeFileSync(path.join(userData, sub, 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    fs.writeFileSync(path.join(userData, sub, 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...settings }, null, 2));
   }
   return { base, workspace, home, userData, extensions };
 }
