@@ -138,25 +138,25 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
-  const g = <P, R>(name: string, empty: R, fn: Handler<P, R>) => guard<P, R>(() => session, name, empty, fn);
+  const g = <P, R>(name: string, empty: R, fn: Handler<P, R>, long = false) => guard<P, R>(() => session, name, empty, fn, long);
 
   connection.onHover(g('hover', null, hover));
   connection.onDefinition(g('definition', null, definition));
-  connection.onReferences(g('references', [], references));
+  connection.onReferences(g('references', [], references, true));
   connection.onDocumentHighlight(g('documentHighlight', [], highlights));
   connection.onPrepareRename(g('prepareRename', null, prepareRename));
-  connection.onRenameRequest(g('rename', null, (s, p) => rename(s, p, caps.workspace?.workspaceEdit?.documentChanges === true)));
+  connection.onRenameRequest(g('rename', null, (s, p) => rename(s, p, caps.workspace?.workspaceEdit?.documentChanges === true), true));
   connection.onCompletion(g('completion', { isIncomplete: false, items: [] }, (s, p) => completion(s, p, caps.textDocument?.completion?.completionItem?.snippetSupport === true)));
   connection.onCodeAction(g('codeAction', [], (s, p) => codeActions(s, p, caps.workspace?.workspaceEdit?.documentChanges === true)));
   connection.onCodeLens(g('codeLens', [], codeLenses));
   connection.onDocumentSymbol(g('documentSymbol', [], documentSymbol));
-  connection.onWorkspaceSymbol(g('workspaceSymbol', [], workspaceSymbol));
+  connection.onWorkspaceSymbol(g('workspaceSymbol', [], workspaceSymbol, true));
   connection.languages.semanticTokens.on(g('semanticTokens', { data: [] }, semanticTokensFull));
   connection.onDocumentLinks(g('documentLink', [], documentLink));
   connection.onFoldingRanges(g('foldingRange', [], foldingRange));
   connection.languages.inlayHint.on(g('inlayHint', [], inlayHint));
   connection.languages.diagnostics.on(g('documentDiagnostic', { kind: 'full', items: [] }, documentDiagnostic));
-  connection.languages.diagnostics.onWorkspace(g('workspaceDiagnostic', { items: [] }, workspaceDiagnostic));
+  connection.languages.diagnostics.onWorkspace(g('workspaceDiagnostic', { items: [] }, workspaceDiagnostic, true));
   connection.onExecuteCommand(g('executeCommand', null, (_s, p, token) => executeCommand(ctx(), p.command, p.arguments ?? [], token) as Promise<null>));
   for (const [method, handler] of customRequests()) connection.onRequest(method, g(method, null, (_s, p, token) => handler(ctx(), p, token) as Promise<null>));
 
