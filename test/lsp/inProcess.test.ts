@@ -18,7 +18,7 @@ interface Harness {
   close(): void;
 }
 
-function harness(watcherFactory: WatcherFactory): Harness {
+function harness(watcherFactory: WatcherFactory, answer: (method: string, params: unknown) => unknown = () => null): Harness {
   const up = new PassThrough();
   const down = new PassThrough();
   const server = createConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
@@ -33,7 +33,7 @@ function harness(watcherFactory: WatcherFactory): Harness {
       w.resolve(params);
     }
   });
-  client.onRequest(() => null);
+  client.onRequest((method: string, params: unknown): unknown => answer(method, params));
   client.onUnhandledProgress(() => undefined);
   client.listen();
   return {
@@ -116,6 +116,37 @@ describe('lsp: in-process server', () => {
       // Pointing the root elsewhere drops the collections from the workspace.
       await h.client.sendNotification('workspace/didChangeConfiguration', { settings: { skillmeat: { collectionsRoot: ex.path('nowhere') } } });
       await h.next('textDocument/publishDiagnostics', (p) => p.uri === col && p.diagnostics.length === 0);
+      await h.client.sendRequest('shutdown');
+    } finally {
+      h.close();
+    }
+  });
+
+  it('reads settings through workspace/configuration: excludes, file size limit, severities; applies incremental edits', async () => {
+    const noWatch: WatcherFactory = () => ({ add: () => undefined, unwatch: () => undefined, close: async () => undefined });
+    let settings: Record<string, unknown> = { watcher: { exclude: ['**/.claude/**'] }, maxFileSizeMB: 0.001 };
+    const h = harness(noWatch, (method) => (method === 'workspace/configuration' ? [settings] : null));
+    try {
+      const caps = capabilities();
+      caps.workspace!.configuration = true;
+      await h.client.sendRequest('initialize', { processId: null, rootUri: null, workspaceFolders: [{ uri: uri(ex.path('project')), name: 'p' }], capabilities: caps, initializationOptions: { debounceMs: 5, collectionsRoot: ex.path('collections') } });
+      await h.client.sendNotification('initialized', {});
+      await h.next('skillmeat/indexed');
+      const col = uri(ex.path('collections/default/collection.toml'));
+      const big = await h.next('textDocument/publishDiagnostics', (p) => p.uri === col);
+      assert.deepEqual(big.diagnostics.map((d: { code: string }) => d.code), ['file-too-large']);
+      const status = await h.client.sendRequest('skillmeat/status', {}) as { files: number };
+      assert.equal(status.files, 5, 'the three files under .claude are excluded');
+      settings = { diagnostics: { severity: { 'undefined-tag': 'error' } } };
+      await h.client.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      const normal = await h.next('textDocument/publishDiagnostics', (p) => p.uri === col && p.diagnostics.length === 2);
+      assert.deepEqual(normal.diagnostics.map((d: { code: string; severity: number }) => [d.code, d.severity]), [['undefined-tag', 1], ['unknown-reference', 2]]);
+      // An incremental change: replace "pdf-tool" by "pdf-tools" in the member on line 113.
+      const text = ex.read('collections/default/collection.toml');
+      await h.client.sendNotification('textDocument/didOpen', { textDocument: { uri: col, languageId: 'toml', version: 1, text } });
+      await h.client.sendNotification('textDocument/didChange', { textDocument: { uri: col, version: 2 }, contentChanges: [{ range: { start: { line: 112, character: 26 }, end: { line: 112, character: 26 } }, text: 's' }] });
+      const fixed = await h.next('textDocument/publishDiagnostics', (p) => p.uri === col && p.version === 2);
+      assert.deepEqual(fixed.diagnostics.map((d: { code: string }) => d.code), ['undefined-tag']);
       await h.client.sendRequest('shutdown');
     } finally {
       h.close();

@@ -1,8 +1,10 @@
 /** Protocol tests: start, seeded diagnostics, live edits, disk changes through the watcher, shutdown. */
 import * as assert from 'node:assert/strict';
+import { fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { Diagnostic, InitializeResult } from 'vscode-languageserver-protocol';
-import { ExampleCopy, TestClient, msg, uri } from './helpers/client';
+import { ExampleCopy, REPO, SERVER, TestClient, msg, uri } from './helpers/client';
 
 const COL = 'collections/default/collection.toml';
 const TEAM = 'collections/team/collection.toml';
@@ -188,5 +190,41 @@ describe('lsp: files on disk', () => {
     assert.equal(s.watcher.state, 'ready');
     assert.ok(s.watcher.events > 0);
     assert.deepEqual(s.collections.map((c) => c.name).sort(), ['default', 'team']);
+  });
+});
+
+describe('lsp: transports', () => {
+  it('starts over --node-ipc', async () => {
+    const child = fork(SERVER, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const conn = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    conn.listen();
+    try {
+      const r = await conn.sendRequest<InitializeResult>('initialize', { processId: null, rootUri: null, capabilities: {}, initializationOptions: { watch: false, collectionsRoot: '/nonexistent' } });
+      assert.equal(r.serverInfo?.name, 'skillmeat-ls');
+      await conn.sendRequest('shutdown');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      await conn.sendNotification('exit');
+      assert.equal(await exited, 0);
+    } finally {
+      conn.dispose();
+      child.kill();
+    }
+  });
+
+  it('starts from bin/skillmeat-ls --stdio', async () => {
+    const child = spawn(process.execPath, [`${REPO}/bin/skillmeat-ls`, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    conn.listen();
+    try {
+      const r = await conn.sendRequest<InitializeResult>('initialize', { processId: null, rootUri: null, capabilities: {}, initializationOptions: { watch: false, collectionsRoot: '/nonexistent' } });
+      assert.equal(r.serverInfo?.name, 'skillmeat-ls');
+      await conn.sendRequest('shutdown');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      await conn.sendNotification('exit');
+      assert.equal(await exited, 0);
+    } finally {
+      conn.dispose();
+      child.kill();
+    }
   });
 });

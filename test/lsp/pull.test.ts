@@ -1,6 +1,6 @@
 /** Protocol tests: pull diagnostics for clients that support them, cancellation, shutdown and exit. */
 import * as assert from 'node:assert/strict';
-import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { StreamMessageReader } from 'vscode-jsonrpc/node';
 import type { DocumentDiagnosticReport, InitializeResult, Location, WorkspaceDiagnosticReport } from 'vscode-languageserver-protocol';
 import { ExampleCopy, TestClient, eventually, positionOf, uri } from './helpers/client';
 
@@ -59,12 +59,23 @@ describe('lsp: pull diagnostics', () => {
 
   it('cancels a long request whose cancellation arrived before it ran', async () => {
     const col = ex.read(COL);
-    const source = new CancellationTokenSource();
-    const p = client.conn.sendRequest<Location[]>('textDocument/references', { textDocument: { uri: uri(ex.path(COL)) }, position: positionOf(col, '"pdf-tools"', 1), context: { includeDeclaration: true } }, source.token);
-    source.cancel();
-    await assert.rejects(p, (e: { code?: number }) => e.code === -32800);
+    const params = { textDocument: { uri: uri(ex.path(COL)) }, position: positionOf(col, '"pdf-tools"', 1), context: { includeDeclaration: true } };
+    // The request and its cancellation in one write, as an editor sends them when the user moves on.
+    const frame = (m: unknown): string => {
+      const body = JSON.stringify(m);
+      return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const id = 'cancel-me';
+    const reader = new StreamMessageReader(client.proc.stdout!);
+    const response = new Promise<{ error?: { code: number } }>((resolve) => reader.listen((m) => {
+      if ((m as { id?: string }).id === id) resolve(m as { error?: { code: number } });
+    }));
+    client.proc.stdin!.write(frame({ jsonrpc: '2.0', id, method: 'textDocument/references', params }) + frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }));
+    const r = await response;
+    reader.dispose();
+    assert.equal(r.error?.code, -32800);
     // The server still answers afterwards.
-    const refs = await client.request<Location[]>('textDocument/references', { textDocument: { uri: uri(ex.path(COL)) }, position: positionOf(col, '"pdf-tools"', 1), context: { includeDeclaration: true } });
+    const refs = await client.request<Location[]>('textDocument/references', params);
     assert.equal(refs.length, 4);
   });
 

@@ -226,9 +226,8 @@ export class Session {
   close(uri: string): void {
     const file = this.docs.closed(uri);
     if (!file) return;
-    const st = this.config.host.stat(file);
-    if (st && isManifestName(path.basename(file)) && this.wanted(file)) this.ws.load(file);
-    else if (st && isManifestName(path.basename(file)) && this.ws.get(file)) this.ws.load(file);
+    // Back to what a scan would hold: the disk's manifest inside the roots, nothing otherwise.
+    if (this.config.host.stat(file) && isManifestName(path.basename(file)) && this.wanted(file)) this.ws.load(file);
     else this.ws.remove(file);
     this.publisher.schedule();
   }
