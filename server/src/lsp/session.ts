@@ -56,6 +56,7 @@ export class Session {
   private excluded: (file: string) => boolean = excludeMatcher([]);
   private warned = new Set<string>();
   private disposed = false;
+  private rootsCache?: string[];
 
   constructor(readonly config: SessionConfig) {
     this.ws = new Workspace(config.host, this.workspaceOptions());
@@ -92,11 +93,17 @@ export class Session {
     return this.config.collectionsRootOption ?? this.settings.collectionsRoot ?? defaultCollectionsRoot();
   }
 
-  /** Every root scanned and watched: the workspace folders and the collections root, without nesting. */
+  /**
+   * Every root scanned and watched: the workspace folders and the collections root, without
+   * nesting. Cached (the watcher asks for every path it meets) until folders or settings change
+   * or the index is rebuilt.
+   */
   roots(): string[] {
+    if (this.rootsCache) return this.rootsCache;
     const all = [...this.folders, this.collectionsRoot].map((p) => path.resolve(p));
     const unique = [...new Set(all)].filter((r) => this.config.host.stat(r)?.kind === 'directory');
-    return unique.filter((r) => !unique.some((o) => o !== r && isUnder(r, o)));
+    this.rootsCache = unique.filter((r) => !unique.some((o) => o !== r && isUnder(r, o)));
+    return this.rootsCache;
   }
 
   /** Whether a path belongs to the workspace: under a root and not excluded. */
@@ -123,6 +130,7 @@ export class Session {
     const { clock, connection } = this.config;
     const started = clock.now();
     this.excluded = excludeMatcher(this.settings.watcherExclude);
+    this.rootsCache = undefined;
     const ws = new Workspace(this.config.host, this.workspaceOptions());
     const roots = this.roots();
     const files = [...new Set(roots.flatMap((r) => ws.listManifests(r)))].filter((f) => !this.excluded(f));
@@ -237,6 +245,7 @@ export class Session {
     const before = this.roots();
     this.folders = this.folders.filter((f) => !removed.some((r) => path.resolve(r) === path.resolve(f)));
     for (const a of added) if (!this.folders.includes(a)) this.folders.push(a);
+    this.rootsCache = undefined;
     const after = this.roots();
     for (const sf of [...this.ws.allFiles()]) {
       if (this.docs.isOpen(sf.file)) continue;
@@ -265,6 +274,7 @@ export class Session {
     const prev = this.settings;
     const prevRoot = this.collectionsRoot;
     this.settings = next;
+    this.rootsCache = undefined;
     const rescan = prevRoot !== this.collectionsRoot || prev.maxFileSizeMB !== next.maxFileSizeMB || JSON.stringify(prev.watcherExclude) !== JSON.stringify(next.watcherExclude);
     if (JSON.stringify(prev.severity) !== JSON.stringify(next.severity)) {
       this.publisher.forget();

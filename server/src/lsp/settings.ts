@@ -16,6 +16,7 @@ export interface Settings {
   watcherExclude: string[];
 }
 
+/** What applies when the client sends nothing. */
 export const DEFAULT_SETTINGS: Settings = { maxFileSizeMB: 10, severity: {}, watcherExclude: [] };
 
 const SEVERITIES: Record<string, SeverityOverride> = {

@@ -115,6 +115,7 @@ export interface KeyTarget {
   value?: string;
 }
 
+/** Anything `locate` can find. */
 export type Target = RefTarget | ArtifactTarget | UuidTarget | TagTarget | GroupTarget | PathTarget | CollectionTarget | KeyTarget;
 
 /** The site of an entry of a collection, if the entry has a name and type. */
