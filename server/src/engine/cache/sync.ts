@@ -1,0 +1,241 @@
+// Manifests → cache. The workspace index is the source of truth for everything the TOML files
+// and plugin folders say; the cache adds what exists nowhere else (uuids remembered per
+// type:name, user-made composite memberships, missing-but-referenced artifacts). A sync writes
+// one transaction, skips collections and deployed files whose text has not changed since the
+// last sync, and never deletes user data: collections whose manifest vanished are kept until an
+// explicit prune.
+import { createHash } from 'node:crypto';
+import type { Database, SqlValue } from 'sql.js';
+import type { WorkspaceIndex, CollectionInfo } from '../workspace/index';
+import type { DeployedModel } from '../model/deployed';
+import type { SourceFile } from '../workspace/sourceFile';
+import { isOneOf, ARTIFACT_TYPES } from '../model/vocabulary';
+import { parseRef, stripExtension } from '../model/identity';
+import type { Result } from './errors';
+import {
+  isoNow,
+  findArtifact,
+  replaceDeployments,
+  replaceLockEntries,
+  setArtifactTags,
+  setCollectionArtifacts,
+  setGroups,
+  sweepArtifacts,
+  upsertArtifact,
+  upsertCollection,
+  writeTransaction,
+  recordVersionLineage,
+  type DeploymentInput,
+  type GroupInput,
+} from './store';
+
+/** What a sync did. */
+export interface SyncSummary {
+  collectionsSynced: number;
+  collectionsUnchanged: number;
+  deployedFilesSynced: number;
+  artifactsCreated: number;
+  restored: number;
+  markedMissing: number;
+  deleted: number;
+  /** uuids a manifest declares that the cache could not take (taken, malformed, remembered otherwise). */
+  conflicts: { typeName: string; message: string }[];
+  generation: number;
+}
+
+/** Options of a sync. */
+export interface SyncOptions {
+  now?: string;
+  /** Sync every file even when its text is unchanged (a rebuild). */
+  force?: boolean;
+}
+
+function textHash(sf: SourceFile): string {
+  return createHash('sha256').update(sf.text).digest('hex');
+}
+
+function one(db: Database, sql: string, params: SqlValue[]): Record<string, SqlValue> | undefined {
+  const st = db.prepare(sql);
+  try {
+    st.bind(params);
+    return st.step() ? st.getAsObject() : undefined;
+  } finally {
+    st.free();
+  }
+}
+
+function unchanged(db: Database, file: string, hash: string): boolean {
+  return one(db, 'SELECT text_hash FROM sync_state WHERE manifest_path = ?', [file])?.text_hash === hash;
+}
+
+function remember(db: Database, file: string, hash: string, now: string): void {
+  db.run('INSERT INTO sync_state (manifest_path, text_hash, synced_at) VALUES (?, ?, ?) ON CONFLICT (manifest_path) DO UPDATE SET text_hash = excluded.text_hash, synced_at = excluded.synced_at', [file, hash, now]);
+}
+
+/** Writes one collection (artifacts, tags, groups, lock, discovered composites); returns artifacts created. */
+function syncCollection(db: Database, index: WorkspaceIndex, c: CollectionInfo, now: string, conflicts: SyncSummary['conflicts']): number {
+  let created = 0;
+  const collectionId = upsertCollection(db, { manifestPath: c.source.file, name: c.name }, now);
+  const uuidOf = new Map<string, string>();
+  const members: { uuid: string; addedAt: string }[] = [];
+  const tagsByUuid: [string, string[]][] = [];
+  for (const site of c.artifacts) {
+    const e = site.entry;
+    if (!e.typeValid || !e.path || !e.origin) continue;
+    const r = upsertArtifact(db, { type: site.type, name: site.name, path: e.path.value, origin: e.origin.value, uuid: e.uuid?.value }, now);
+    if (r.created) created++;
+    if (r.conflict) conflicts.push({ typeName: r.id, message: r.conflict });
+    if (uuidOf.has(`${site.type}:${stripExtension(site.name)}`)) continue;
+    uuidOf.set(`${site.type}:${stripExtension(site.name)}`, r.uuid);
+    members.push({ uuid: r.uuid, addedAt: e.added?.value ?? now });
+    tagsByUuid.push([r.uuid, (e.tags?.items ?? []).map((t) => t.value)]);
+  }
+  setCollectionArtifacts(db, collectionId, members);
+  for (const [uuid, tags] of tagsByUuid) setArtifactTags(db, uuid, tags, now);
+  const resolve = (type: string, name: string): string | undefined => uuidOf.get(`${type}:${stripExtension(name)}`) ?? findArtifact(db, `${type}:${name}`)?.uuid;
+  const groups: GroupInput[] = [];
+  const seenGroups = new Set<string>();
+  for (const g of c.model.groups) {
+    if (!g.name || seenGroups.has(g.name.value)) continue;
+    seenGroups.add(g.name.value);
+    const memberUuids: string[] = [];
+    for (const m of g.members?.items ?? []) {
+      const ref = parseRef(m.value);
+      if (!ref || !isOneOf(ARTIFACT_TYPES, ref.type)) continue;
+      const u = resolve(ref.type, ref.name);
+      if (u) memberUuids.push(u);
+    }
+    groups.push({
+      name: g.name.value.slice(0, 255),
+      description: g.description?.value ?? null,
+      color: g.color?.value,
+      icon: g.icon?.value,
+      position: Math.max(0, g.position?.value ?? 0),
+      memberUuids,
+    });
+  }
+  setGroups(db, collectionId, groups, now);
+  const lock = c.lock?.model.entries.filter((e) => e.name && e.type && e.contentHash && e.fetched) ?? [];
+  replaceLockEntries(
+    db,
+    collectionId,
+    lock.map((e) => ({ name: e.name!, type: e.type!, contentHash: e.contentHash!.value, fetched: e.fetched!.value })),
+  );
+  syncDiscoveredComposites(db, c, collectionId, resolve, now);
+  return created;
+}
+
+/**
+ * Makes the collection's discovered memberships (from plugin folders) exactly what the folders
+ * say, leaving memberships the user made (source 'user') alone.
+ */
+function syncDiscoveredComposites(db: Database, c: CollectionInfo, collectionId: string, resolve: (type: string, name: string) => string | undefined, now: string): void {
+  const live = new Set<string>();
+  for (const comp of c.composites) {
+    const id = `composite:${comp.name}`;
+    db.run(
+      'INSERT INTO composite_artifacts (id, collection_id, composite_type, display_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (id) DO UPDATE SET collection_id = excluded.collection_id, display_name = excluded.display_name',
+      [id, collectionId, 'plugin', comp.name, now, now],
+    );
+    for (const child of comp.children) {
+      const u = resolve(child.type, child.name);
+      if (!u) continue;
+      live.add(`${id}\u0000${u}`);
+      db.run(
+        "INSERT INTO composite_memberships (collection_id, composite_id, child_artifact_uuid, relationship_type, created_at, source) VALUES (?, ?, ?, 'contains', ?, 'discovered') ON CONFLICT DO NOTHING",
+        [collectionId, id, u, now],
+      );
+    }
+  }
+  const st = db.prepare("SELECT composite_id, child_artifact_uuid FROM composite_memberships WHERE collection_id = ? AND source = 'discovered'");
+  const stale: [string, string][] = [];
+  try {
+    st.bind([collectionId]);
+    while (st.step()) {
+      const [cid, u] = st.get() as [string, string];
+      if (!live.has(`${cid}\u0000${u}`)) stale.push([cid, u]);
+    }
+  } finally {
+    st.free();
+  }
+  for (const [cid, u] of stale) db.run("DELETE FROM composite_memberships WHERE collection_id = ? AND composite_id = ? AND child_artifact_uuid = ? AND source = 'discovered'", [collectionId, cid, u]);
+}
+
+/** Writes one deployed file's records and their version lineage. */
+function syncDeployed(db: Database, index: WorkspaceIndex, m: DeployedModel, now: string): void {
+  const records: DeploymentInput[] = [];
+  for (const r of m.records) {
+    const hash = r.contentHash?.value ?? r.collectionSha?.value;
+    if (!r.name || !r.type || !r.fromCollection || !r.artifactPath || !r.deployedAt || !hash) continue;
+    // The artifact is looked up in its collection by extension-stripped name, as SkillMeat does.
+    const site = index.byName.get(r.fromCollection.value)?.map((c) => index.resolve(c, r.type!.value, r.name!.value)).find(Boolean);
+    const uuid = r.uuid?.value ?? (site ? findArtifact(db, `${site.type}:${site.name}`)?.uuid : undefined);
+    records.push({
+      artifactName: r.name.value,
+      artifactType: r.type.value,
+      fromCollection: r.fromCollection.value,
+      artifactPath: r.artifactPath.value,
+      contentHash: hash,
+      deployedAt: r.deployedAt.value,
+      profileId: r.profileId?.value,
+      platform: r.platform?.value ?? null,
+      versionLineage: r.versionLineage?.items.map((i) => i.value),
+      artifactUuid: uuid ?? null,
+    });
+    if (uuid && site && findArtifact(db, `${site.type}:${site.name}`)) {
+      const lineage = r.versionLineage?.items.map((i) => i.value).filter((h) => /^[0-9a-f]{64}$/i.test(h)) ?? [];
+      const current = site.collection.lock?.model.entries.find((e) => e.type === site.type && e.name !== undefined && stripExtension(e.name) === stripExtension(site.name))?.contentHash?.value;
+      recordVersionLineage(db, uuid, lineage.length ? lineage : [hash], { current, now });
+    }
+  }
+  // Keep one record per identity, as SkillMeat does; the last one wins.
+  const byKey = new Map<string, DeploymentInput>();
+  for (const r of records) byKey.set(`${r.profileId ?? 'claude_code'}\u0000${r.artifactType}\u0000${r.artifactName}`, r);
+  replaceDeployments(db, m.projectDir, m.profileRoot, [...byKey.values()], now);
+}
+
+/** Brings the cache up to the workspace in one transaction; unchanged files are skipped. */
+export function syncWorkspace(db: Database, index: WorkspaceIndex, opts: SyncOptions = {}): Result<SyncSummary> {
+  const now = opts.now ?? isoNow();
+  const summary: Omit<SyncSummary, 'generation'> = {
+    collectionsSynced: 0,
+    collectionsUnchanged: 0,
+    deployedFilesSynced: 0,
+    artifactsCreated: 0,
+    restored: 0,
+    markedMissing: 0,
+    deleted: 0,
+    conflicts: [],
+  };
+  const res = writeTransaction(db, () => {
+    for (const c of index.collections) {
+      // A collection's rows also depend on its lock file and plugin folders.
+      const hash = createHash('sha256')
+        .update(textHash(c.source))
+        .update(c.lock ? textHash(c.lock.source) : '')
+        .update(JSON.stringify(c.composites.map((k) => [k.name, k.children.map((ch) => `${ch.type}:${ch.name}`)])))
+        .digest('hex');
+      if (!opts.force && unchanged(db, c.source.file, hash)) {
+        summary.collectionsUnchanged++;
+        continue;
+      }
+      summary.artifactsCreated += syncCollection(db, index, c, now, summary.conflicts);
+      remember(db, c.source.file, hash, now);
+      summary.collectionsSynced++;
+    }
+    for (const d of index.deployments) {
+      const hash = textHash(d.source);
+      if (!opts.force && unchanged(db, d.source.file, hash)) continue;
+      syncDeployed(db, index, d.model, now);
+      remember(db, d.source.file, hash, now);
+      summary.deployedFilesSynced++;
+    }
+    const swept = sweepArtifacts(db, now);
+    summary.restored = swept.restored;
+    summary.markedMissing = swept.markedMissing;
+    summary.deleted = swept.deleted;
+  });
+  if (!res.ok) return res;
+  return { ok: true, value: { ...summary, generation: res.value.generation } };
+}
