@@ -1,9 +1,10 @@
 // Tags stop living as a JSON array per collection membership and become ordered artifact_tags
-// rows. The down direction must give back the exact JSON text, so the up direction logs each
-// original array, the links and tags it created, and each artifact's resulting tag order; down
-// uses the original text only while that order is still what up produced.
+// rows; a non-NULL position marks a link that comes from a tags list. Down must give back the
+// exact JSON text: it regenerates arrays from the positioned links (SkillMeat's formatting) and
+// up logs only what regeneration would get wrong — odd original texts (with the tag order they
+// belong to, used only while unchanged), pre-existing links it positioned, and tags it created.
 import { rebuild, slugify } from './helpers';
-import type { Migration, MigrationContext, MigrationDb, Row, ScriptStep } from './types';
+import type { Migration, MigrationContext, MigrationDb, ScriptStep } from './types';
 
 const ID = '0007_tags_json_to_junction';
 const TAGS_JSON = "tags_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags_json) AND json_type(tags_json) = 'array')";
@@ -18,19 +19,27 @@ const LINK_GET = 'SELECT position FROM artifact_tags WHERE artifact_uuid = ? AND
 const LINK_INSERT =
   'INSERT INTO artifact_tags (artifact_uuid, tag_id, created_at, _artifact_id_backup, position) VALUES (?, ?, ?, ?, ?)';
 const LINK_SET_POSITION = 'UPDATE artifact_tags SET position = ? WHERE artifact_uuid = ? AND tag_id = ?';
+const TAG_NAME = 'SELECT name FROM tags WHERE id = ?';
 
-interface Signature {
-  artifact_uuid: string;
-  tags: string[];
+/**
+ * What down needs per artifact, logged only when needed, once per artifact: pre-existing links
+ * that up gave a position, and original arrays that down would not regenerate byte for byte
+ * (with the tag order they were checked against).
+ */
+interface ArtifactEntry {
+  u: string;
+  positioned?: string[];
+  json?: Record<string, string>;
+  tags?: string[];
 }
-interface Original {
-  collection_id: string;
-  artifact_uuid: string;
-  tags_json: string;
-}
-interface Link {
-  artifact_uuid: string;
-  tag_id: string;
+
+/**
+ * A tag list as SkillMeat's Python writer prints it (json.dumps: ", " separators, non-ASCII
+ * escaped), so arrays it wrote need no log entry and downgraded rows look like its own.
+ */
+export function pythonJsonList(names: readonly string[]): string {
+  const item = (n: string) => JSON.stringify(n).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `[${names.map(item).join(', ')}]`;
 }
 
 function parseNames(text: string): unknown[] {
@@ -44,8 +53,8 @@ function parseNames(text: string): unknown[] {
 
 const toJunction: ScriptStep = {
   kind: 'script',
-  name: 'tags_json arrays → ordered artifact_tags rows (v1)',
-  sql: [SELECT_MEMBERSHIPS, TAG_BY_SLUG, TAG_BY_NAME, INSERT_TAG, LINK_GET, LINK_INSERT, LINK_SET_POSITION],
+  name: 'tags_json arrays → ordered artifact_tags rows (v3: position marks list-born links)',
+  sql: [SELECT_MEMBERSHIPS, TAG_BY_SLUG, TAG_BY_NAME, INSERT_TAG, LINK_GET, LINK_INSERT, LINK_SET_POSITION, TAG_NAME],
   run(db: MigrationDb, ctx: MigrationContext) {
     const bySlug = db.prepare(TAG_BY_SLUG);
     const byName = db.prepare(TAG_BY_NAME);
@@ -53,54 +62,74 @@ const toJunction: ScriptStep = {
     const linkGet = db.prepare(LINK_GET);
     const linkInsert = db.prepare(LINK_INSERT);
     const linkPosition = db.prepare(LINK_SET_POSITION);
+    const nameOf = db.prepare(TAG_NAME);
+    // Tags are few and looked up once per array entry: remember them.
+    const tagBySlug = new Map<string, string>();
+    const tagNames = new Map<string, string>();
     // An artifact may sit in several collections with different arrays: its tag order is
     // the first array's order, then tags only later arrays name.
-    const order = new Map<string, string[]>();
+    const work = new Map<string, { tags: string[]; positioned: string[]; texts: [string, string][] }>();
     let skipped = 0;
+    const now = ctx.now();
     try {
       for (const row of db.all(SELECT_MEMBERSHIPS)) {
         const uuid = String(row.artifact_uuid);
+        let w = work.get(uuid);
+        if (!w) work.set(uuid, (w = { tags: [], positioned: [], texts: [] }));
         const text = String(row.tags_json);
-        ctx.log('collection_artifacts', 'tags_json', { collection_id: row.collection_id, artifact_uuid: uuid, tags_json: text });
-        const tags = order.get(uuid) ?? [];
-        order.set(uuid, tags);
+        w.texts.push([String(row.collection_id), text]);
         for (const entry of parseNames(text)) {
-          if (typeof entry !== 'string') {
-            skipped++;
-            continue;
-          }
-          const name = entry.trim();
+          const name = typeof entry === 'string' ? entry.trim() : '';
           const slug = slugify(name);
           if (slug === '') {
             skipped++;
             continue;
           }
-          let tagId = (bySlug.get([slug]) ?? byName.get([name]))?.id as string | undefined;
+          let tagId = tagBySlug.get(slug);
+          if (tagId === undefined) {
+            const found = bySlug.get([slug]) ?? byName.get([name]);
+            tagId = found ? String(found.id) : undefined;
+          }
           if (tagId === undefined) {
             if (name.length > 100 || slug.length > 100) {
               skipped++;
               continue;
             }
             tagId = ctx.newId();
-            insertTag.run([tagId, name, slug, ctx.now()]);
+            insertTag.run([tagId, name, slug, now]);
             ctx.log('tags', 'created', { id: tagId });
           }
+          tagBySlug.set(slug, tagId);
+          if (w.tags.includes(tagId)) continue;
           const link = linkGet.get([uuid, tagId]);
-          if (link === undefined) {
-            linkInsert.run([uuid, tagId, ctx.now(), row.artifact_id, tags.length]);
-            ctx.log('artifact_tags', 'created', { artifact_uuid: uuid, tag_id: tagId });
-            tags.push(tagId);
-          } else if (link.position === null) {
-            linkPosition.run([tags.length, uuid, tagId]);
-            ctx.log('artifact_tags', 'positioned', { artifact_uuid: uuid, tag_id: tagId });
-            tags.push(tagId);
+          if (link === undefined) linkInsert.run([uuid, tagId, now, row.artifact_id, w.tags.length]);
+          else {
+            // Every pre-existing link has a NULL position: the column is new.
+            linkPosition.run([w.tags.length, uuid, tagId]);
+            w.positioned.push(tagId);
           }
+          w.tags.push(tagId);
         }
       }
+      for (const [uuid, w] of work) {
+        const names = w.tags.map((id) => {
+          let n = tagNames.get(id);
+          if (n === undefined) tagNames.set(id, (n = String(nameOf.get([id])?.name)));
+          return n;
+        });
+        const regenerated = pythonJsonList(names);
+        const differing = w.texts.filter(([, text]) => text !== regenerated);
+        const e: ArtifactEntry = { u: uuid };
+        if (w.positioned.length) e.positioned = w.positioned;
+        if (differing.length) {
+          e.json = Object.fromEntries(differing);
+          e.tags = w.tags;
+        }
+        if (e.positioned || e.json) ctx.log('artifact_tags', 'artifact', e);
+      }
     } finally {
-      for (const s of [bySlug, byName, insertTag, linkGet, linkInsert, linkPosition]) s.free();
+      for (const s of [bySlug, byName, insertTag, linkGet, linkInsert, linkPosition, nameOf]) s.free();
     }
-    for (const [uuid, tags] of order) ctx.log('artifact_tags', 'signature', { artifact_uuid: uuid, tags });
     if (skipped > 0) ctx.note(`tags_json: ${skipped} entr(y/ies) were not tags (non-string, empty slug or over 100 characters); kept in the log`);
   },
 };
@@ -110,44 +139,50 @@ const ORDERED_TAGS =
   'WHERE at.artifact_uuid = ? AND at.position IS NOT NULL ORDER BY at.position, t.id';
 const SELECT_KEYS = 'SELECT collection_id, artifact_uuid FROM collection_artifacts';
 const SET_TAGS_JSON = 'UPDATE collection_artifacts SET tags_json = ? WHERE collection_id = ? AND artifact_uuid = ?';
-const LINK_DELETE = 'DELETE FROM artifact_tags WHERE artifact_uuid = ? AND tag_id = ?';
 const LINK_CLEAR_POSITION = 'UPDATE artifact_tags SET position = NULL WHERE artifact_uuid = ? AND tag_id = ?';
+const LINKS_WITHOUT_ARRAY_KEEP =
+  'UPDATE artifact_tags SET position = NULL WHERE position IS NOT NULL ' +
+  'AND NOT EXISTS (SELECT 1 FROM collection_artifacts AS c WHERE c.artifact_uuid = artifact_tags.artifact_uuid)';
+const LINKS_FROM_LISTS_DELETE = 'DELETE FROM artifact_tags WHERE position IS NOT NULL';
 const TAG_DELETE_UNUSED = 'DELETE FROM tags WHERE id = ? AND NOT EXISTS (SELECT 1 FROM artifact_tags WHERE tag_id = ?)';
 
 const toJson: ScriptStep = {
   kind: 'script',
-  name: 'ordered artifact_tags rows → tags_json arrays (v1)',
-  sql: [ORDERED_TAGS, SELECT_KEYS, SET_TAGS_JSON, LINK_DELETE, LINK_CLEAR_POSITION, TAG_DELETE_UNUSED],
+  name: 'ordered artifact_tags rows → tags_json arrays (v3: position marks list-born links)',
+  sql: [ORDERED_TAGS, SELECT_KEYS, SET_TAGS_JSON, LINK_CLEAR_POSITION, LINKS_WITHOUT_ARRAY_KEEP, LINKS_FROM_LISTS_DELETE, TAG_DELETE_UNUSED],
   run(db: MigrationDb, ctx: MigrationContext) {
-    const signatures = new Map<string, string>();
-    for (const s of ctx.logged('artifact_tags', 'signature') as Signature[]) signatures.set(s.artifact_uuid, JSON.stringify(s.tags));
-    const originals = new Map<string, string>();
-    for (const o of ctx.logged('collection_artifacts', 'tags_json') as Original[]) {
-      originals.set(`${o.collection_id}\u0000${o.artifact_uuid}`, o.tags_json);
-    }
+    const entries = new Map<string, ArtifactEntry>();
+    for (const e of ctx.logged('artifact_tags', 'artifact') as ArtifactEntry[]) entries.set(e.u, e);
     const ordered = db.prepare(ORDERED_TAGS);
     const setJson = db.prepare(SET_TAGS_JSON);
+    const clear = db.prepare(LINK_CLEAR_POSITION);
     let regenerated = 0;
     try {
-      const current = new Map<string, Row[]>();
+      const current = new Map<string, { ids: string; text: string }>();
       for (const key of db.all(SELECT_KEYS)) {
         const uuid = String(key.artifact_uuid);
         let tags = current.get(uuid);
-        if (!tags) current.set(uuid, (tags = ordered.all([uuid])));
-        const original = originals.get(`${key.collection_id}\u0000${uuid}`);
+        if (!tags) {
+          const rows = ordered.all([uuid]);
+          current.set(uuid, (tags = { ids: JSON.stringify(rows.map((t) => t.id)), text: pythonJsonList(rows.map((t) => String(t.name))) }));
+        }
+        const e = entries.get(uuid);
+        const original = e?.json?.[String(key.collection_id)];
         // The original text (spacing, duplicates, non-tag entries) is only right while the
         // artifact's tags are exactly what up produced; after edits, the rows are the truth.
-        const unchanged = (signatures.get(uuid) ?? '[]') === JSON.stringify(tags.map((t) => t.id));
-        const text = unchanged && original !== undefined ? original : JSON.stringify(tags.map((t) => t.name));
-        if (!(unchanged && original !== undefined)) regenerated++;
-        setJson.run([text, key.collection_id, uuid]);
+        const useOriginal = original !== undefined && JSON.stringify(e?.tags ?? []) === tags.ids;
+        if (original !== undefined && !useOriginal) regenerated++;
+        setJson.run([useOriginal ? original : tags.text, key.collection_id, uuid]);
       }
+      // A position marks a link born from a tags list; those go back into the arrays, except
+      // links that existed before and only got a position from up.
+      for (const e of entries.values()) for (const t of e.positioned ?? []) clear.run([e.u, t]);
     } finally {
-      ordered.free();
-      setJson.free();
+      for (const s of [ordered, setJson, clear]) s.free();
     }
-    for (const l of ctx.logged('artifact_tags', 'created') as Link[]) db.run(LINK_DELETE, [l.artifact_uuid, l.tag_id]);
-    for (const l of ctx.logged('artifact_tags', 'positioned') as Link[]) db.run(LINK_CLEAR_POSITION, [l.artifact_uuid, l.tag_id]);
+    // An artifact in no collection has no array to go back into: its links stay, unordered.
+    db.run(LINKS_WITHOUT_ARRAY_KEEP);
+    db.run(LINKS_FROM_LISTS_DELETE);
     let kept = 0;
     for (const t of ctx.logged('tags', 'created') as { id: string }[]) {
       if (db.run(TAG_DELETE_UNUSED, [t.id, t.id]) === 0) kept++;
@@ -162,8 +197,8 @@ export const m0007: Migration = {
   id: ID,
   description: 'collection_artifacts.tags_json → ordered artifact_tags rows; JSON column dropped',
   up: [
+    // No index on position: the primary key already groups an artifact's few tags.
     'ALTER TABLE artifact_tags ADD COLUMN position INTEGER CHECK (position IS NULL OR position >= 0)',
-    'CREATE INDEX ix_artifact_tags_artifact_position ON artifact_tags (artifact_uuid, position)',
     toJunction,
     'ALTER TABLE collection_artifacts DROP COLUMN tags_json',
   ],
@@ -185,7 +220,6 @@ export const m0007: Migration = {
       ],
     }),
     toJson,
-    'DROP INDEX ix_artifact_tags_artifact_position',
     'ALTER TABLE artifact_tags DROP COLUMN position',
   ],
 };

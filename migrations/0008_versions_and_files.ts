@@ -19,9 +19,8 @@ export const m0008: Migration = {
   UNIQUE (artifact_uuid, content_hash)
 )`,
     // The partial unique index is what makes "one current version" a constraint, not a hope.
+    // No hash indexes: lineage walks stay within one artifact, which UNIQUE already indexes.
     "CREATE UNIQUE INDEX ux_artifact_versions_one_current ON artifact_versions (artifact_uuid) WHERE status = 'current'",
-    'CREATE INDEX ix_artifact_versions_parent_hash ON artifact_versions (parent_hash)',
-    'CREATE INDEX ix_artifact_versions_content_hash ON artifact_versions (content_hash)',
     `CREATE TABLE artifact_files (
   version_id INTEGER NOT NULL REFERENCES artifact_versions (id) ON DELETE CASCADE,
   path TEXT NOT NULL CHECK (length(path) > 0),

@@ -24,17 +24,24 @@ function logOdd(table: string, key: readonly string[]): string {
 }
 
 function restoreOdd(table: string, key: readonly string[]): ScriptStep {
-  const where = key.map((c) => `${c} = json_extract(l.row_json, '$.${c}')`).join(' AND ');
-  const sql =
-    `UPDATE ${table} SET _artifact_id_backup = (SELECT json_extract(l.row_json, '$._artifact_id_backup') FROM _migration_log AS l ` +
-    `WHERE l.migration = ? AND l.table_name = ? AND l.kind = 'shadow' AND ${where}) ` +
-    `WHERE EXISTS (SELECT 1 FROM _migration_log AS l WHERE l.migration = ? AND l.table_name = ? AND l.kind = 'shadow' AND ${where})`;
+  const select = `SELECT row_json FROM _migration_log WHERE migration = ? AND table_name = ? AND kind = 'shadow' ORDER BY seq`;
+  const update = `UPDATE ${table} SET _artifact_id_backup = ? WHERE ${key.map((c) => `${c} = ?`).join(' AND ')}`;
   return {
     kind: 'script',
     name: `restore odd shadow values of ${table}`,
-    sql: [sql],
+    sql: [select, update],
+    // A loop over the (normally empty) logged rows: a correlated subquery per table row
+    // against the log would be quadratic.
     run(db) {
-      db.run(sql, [ID, table, ID, table]);
+      const st = db.prepare(update);
+      try {
+        for (const r of db.all(select, [ID, table])) {
+          const v = JSON.parse(String(r.row_json)) as Record<string, string | number | null>;
+          st.run([v._artifact_id_backup, ...key.map((c) => v[c])]);
+        }
+      } finally {
+        st.free();
+      }
     },
   };
 }
@@ -93,7 +100,6 @@ export const m0009: Migration = {
       select: `SELECT t.artifact_uuid, t.tag_id, t.created_at, ${SHADOW}, t.position FROM artifact_tags AS t`,
       indexes: [
         'CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)',
-        'CREATE INDEX ix_artifact_tags_artifact_position ON artifact_tags (artifact_uuid, position)',
       ],
     }),
     ...TABLES.map((t) => restoreOdd(t.table, t.key)),

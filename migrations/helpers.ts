@@ -1,6 +1,6 @@
 // Builders shared by the migrations. They only produce SQL text (which enters each
 // migration's checksum), so a change here shows up as drift on every migration using it.
-import type { MigrationStep, RebuildStep, ScriptStep } from './types';
+import type { RebuildStep, ScriptStep } from './types';
 
 /** Timestamps as SkillMeat writes them: naive UTC ISO-8601 with fractional seconds. */
 export const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%f', 'now')";
@@ -106,9 +106,4 @@ export function slugify(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-}
-
-/** Builds a step list from SQL text blocks and steps, dropping empty blocks. */
-export function steps(...items: MigrationStep[]): MigrationStep[] {
-  return items.filter((s) => typeof s !== 'string' || s.trim() !== '');
 }

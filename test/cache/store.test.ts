@@ -203,7 +203,13 @@ describe('head schema and store API', () => {
         { uuid: pdf.uuid, addedAt: NOW },
       ]);
     });
+    assert.equal(store.findArtifact(db, 'skill:pdf-tools')?.missingSince, '2026-11-24T00:00:00', 'the sweep decides');
+    assert.deepEqual(
+      write(db, () => store.sweepArtifacts(db, NOW)),
+      { restored: 1, markedMissing: 0, deleted: 0 },
+    );
     assert.equal(store.findArtifact(db, 'skill:pdf-tools')?.missingSince, null);
+    assert.equal(store.findArtifact(db, 'skill:pdf-tools')?.uuid, pdf.uuid);
   });
 
   it('tags: slug matching, order kept, empty slugs skipped', async () => {

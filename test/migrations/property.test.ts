@@ -10,7 +10,7 @@ import { orphanCounts, schemaShape, seedLegacy, snapshotTables, type LegacyDatas
 const TYPES = ['skill', 'command', 'agent', 'hook', 'mcp', 'workflow', 'composite'] as const;
 // Small pools on purpose: collisions (same slug, same name, orphans close to real ids) are the point.
 const NAMES = ['pdf', 'docs', 'x', 'a-b', 'Py', 'python', 'C++', 'c', 'ünï', 'tool.md', 'tool'];
-const TAG_WORDS = ['documents', 'Documents', 'python', 'Python', 'py', 'new tag', 'New-Tag', '', '  ', '!!!', 'x', 'C++', 'c', 'ü', 'a'.repeat(101)];
+const TAG_WORDS = ['documents', 'Documents', 'python', 'Python', 'PYTHON', 'py', 'new tag', 'New-Tag', '', '  ', '!!!', 'x', 'C++', 'c', 'ü', 'a'.repeat(101)];
 const ORPHANS = ['skill:ghost', 'agent:nope', 'skill:pdf.md', 'skill:PDF'];
 const TS = (n: number) => `2026-02-${String(1 + (n % 28)).padStart(2, '0')}T08:00:00.${String(n).padStart(6, '0')}`;
 
@@ -36,7 +36,7 @@ const raw = fc.record({
   groups: fc.array(fc.record({ c: fc.nat(2), name: fc.constantFrom('g1', 'g2', 'G1'), position: fc.nat(5) }), { maxLength: 4 }),
   tags: fc.array(fc.record({ name: fc.constantFrom(...TAG_WORDS.filter((w) => slugify(w) !== '' && w.length <= 100)), oddSlug: fc.boolean() }), { maxLength: 5 }),
   memberships: fc.array(
-    fc.record({ c: fc.nat(2), ref, tags: fc.array(tagEntry, { maxLength: 5 }), spaced: fc.boolean(), t: fc.nat(1000) }),
+    fc.record({ c: fc.nat(2), ref, tags: fc.array(tagEntry, { maxLength: 5 }), format: fc.constantFrom('compact', 'spaced', 'python'), t: fc.nat(1000) }),
     { maxLength: 10 },
   ),
   groupMembers: fc.array(fc.record({ g: fc.nat(5), ref, position: fc.nat(10), t: fc.nat(1000) }), { maxLength: 8 }),
@@ -44,6 +44,13 @@ const raw = fc.record({
 });
 
 type Raw = typeof raw extends fc.Arbitrary<infer R> ? R : never;
+
+/** Array text as different writers print it; SkillMeat's Python writer uses ", " separators. */
+function formatJson(items: unknown[], format: string): string {
+  if (format === 'spaced') return JSON.stringify(items, null, 1);
+  if (format === 'python') return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
+  return JSON.stringify(items);
+}
 
 /** Turns index-based random choices into a dataset that satisfies the 0001 constraints. */
 function toDataset(r: Raw): LegacyDataset {
@@ -99,7 +106,7 @@ function toDataset(r: Raw): LegacyDataset {
       collection_id: collections[m.c % collections.length].id,
       artifact_id: resolve(m.ref),
       added_at: TS(m.t),
-      tags_json: m.spaced ? JSON.stringify(m.tags, null, 1) : JSON.stringify(m.tags),
+      tags_json: formatJson(m.tags, m.format),
     }))
     .filter((m) => !caKeys.has(`${m.collection_id}/${m.artifact_id}`) && caKeys.add(`${m.collection_id}/${m.artifact_id}`));
   const gaKeys = new Set<string>();

@@ -126,12 +126,12 @@ describe('migration runner', () => {
 
   it('refuses a database migrated by a newer build, without touching it', async () => {
     const db = await dbAt(HEAD);
-    db.run("INSERT INTO _migrations (seq, id, checksum, applied_at, duration_ms) VALUES (99, '0099_from_the_future', 'x', 'now', 1)");
+    db.run("INSERT INTO _migrations (seq, id, checksum, applied_at, duration_ms) VALUES (9999, '9999_from_the_future', 'x', 'now', 1)");
     const rows = snapshotTables(db);
     const s = migrationStatus(db);
     assert.equal(s.ok, false);
     assert.equal(s.error?.code, 'UNKNOWN_REVISION');
-    assert.match(s.error!.message, /newer version .*0099_from_the_future/);
+    assert.match(s.error!.message, /newer version .*9999_from_the_future/);
     for (const r of [migrateUp(db), migrateDown(db), migrateDown(db, { to: 'base' })]) {
       assert.equal(r.ok, false);
       assert.equal(r.error?.code, 'UNKNOWN_REVISION');

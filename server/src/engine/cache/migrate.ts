@@ -27,8 +27,7 @@ CREATE TABLE IF NOT EXISTS _migration_log (
   kind TEXT NOT NULL,
   row_json TEXT NOT NULL,
   logged_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ix_migration_log_lookup ON _migration_log (migration, table_name, kind);`;
+);`;
 
 /** One applied migration as the database remembers it. */
 export interface AppliedMigration {
@@ -92,6 +91,8 @@ export interface MigrateResult {
   orphansRestored: Record<string, number>;
   warnings: string[];
   dryRun: boolean;
+  /** True when free pages left by table rebuilds were reclaimed (VACUUM) after the run. */
+  compacted?: boolean;
   sql?: string[];
   error?: CacheError;
 }
@@ -418,6 +419,24 @@ function applyOne(
   }
 }
 
+/**
+ * Rebuilds copy tables, so a run can leave much of the file as free pages; the whole image is
+ * exported on every save, so reclaim them when they are a large share. VACUUM cannot run
+ * inside a transaction, hence here, after the migrations.
+ */
+function compactIfWasteful(db: Database): boolean {
+  const pages = Number(queryRows(db, 'PRAGMA page_count')[0]?.page_count ?? 0);
+  const free = Number(queryRows(db, 'PRAGMA freelist_count')[0]?.freelist_count ?? 0);
+  if (pages < 256 || free < pages / 4) return false;
+  try {
+    db.exec('VACUUM');
+    return true;
+  } catch {
+    // Only space is lost.
+    return false;
+  }
+}
+
 function emptyResult(direction: 'up' | 'down', from: string | null, dryRun: boolean): MigrateResult {
   return { ok: true, direction, from, to: from, applied: [], orphansRemoved: {}, orphansRestored: {}, warnings: [], dryRun };
 }
@@ -499,6 +518,7 @@ function execute(db: Database, direction: 'up' | 'down', opts: MigrateOptions): 
   } finally {
     if (opts.dryRun) target.close();
   }
+  if (!opts.dryRun && result.applied.length) result.compacted = compactIfWasteful(db);
   if (!result.ok) result.to = result.applied.length ? result.applied[result.applied.length - 1].id : result.from;
   if (!result.ok && direction === 'down' && result.applied.length) {
     const last = result.applied[result.applied.length - 1].id;

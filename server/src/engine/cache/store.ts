@@ -184,13 +184,16 @@ export function findArtifactByUuid(db: Database, uuid: string): CachedArtifact |
   return r && toArtifact(r);
 }
 
-/** Inserts or updates an artifact (clearing `missing_since`); returns its id and uuid. */
+/**
+ * Inserts or updates an artifact; returns its id and uuid. `missing_since` is left to
+ * sweepArtifacts, which clears it once the artifact is back in a collection (and counts it).
+ */
 export function upsertArtifact(db: Database, a: ArtifactInput, now: string = isoNow()): { id: string; uuid: string; created: boolean; conflict?: string } {
   const id = `${a.type}:${a.name}`;
   const existing = one(db, 'SELECT uuid FROM artifacts WHERE id = ?', [id]);
   const res = resolveUuid(db, id, a.uuid, now);
   if (existing) {
-    run(db, 'UPDATE artifacts SET path = ?, origin = ?, content_hash = ?, missing_since = NULL WHERE id = ?', [a.path, a.origin, a.contentHash ?? null, id]);
+    run(db, 'UPDATE artifacts SET path = ?, origin = ?, content_hash = ? WHERE id = ?', [a.path, a.origin, a.contentHash ?? null, id]);
     return { id, uuid: String(existing.uuid), created: false, conflict: res.conflict };
   }
   run(db, 'INSERT INTO artifacts (id, name, type, path, origin, content_hash, created_at, updated_at, uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
