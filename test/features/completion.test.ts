@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { completionsAt, type CompletionData } from '../../server/src/engine/features';
+import { artifactDocumentation, completionsAt, type CompletionData } from '../../server/src/engine/features';
 import { Fixture, C, D, L, S } from './helpers';
 
 describe('features: completion', () => {
@@ -34,7 +34,10 @@ describe('features: completion', () => {
     assert.equal(item.insertText, 'agent:release-notes');
     assert.equal(item.filterText, 'agent:release-notes');
     assert.deepEqual(item.replace, { start: n.offset - 'agent:rel'.length, end: n.offset });
-    assert.match(item.documentation!, /^\*\*agent\*\* `release-notes` · collection `main`/);
+    assert.equal(item.documentation, undefined, 'made on resolve');
+    assert.deepEqual(item.artifact, { collectionDir: fx.file('collections/main'), type: 'agent', name: 'release-notes' });
+    assert.match(artifactDocumentation(fx.ws, item.artifact!)!, /^\*\*agent\*\* `release-notes` · collection `main`/);
+    assert.equal(artifactDocumentation(fx.ws, { ...item.artifact!, name: 'gone' }), undefined);
   });
 
   it('replaces the whole string content when the cursor is inside a reference', () => {

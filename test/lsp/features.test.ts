@@ -1,7 +1,7 @@
 /** Protocol tests: completion, code actions, commands, lenses, symbols, tokens, links, folding, inlay hints. */
 import * as assert from 'node:assert/strict';
 import type {
-  CodeAction, CodeLens, CompletionList, DocumentLink, DocumentSymbol, FoldingRange, InlayHint, SemanticTokens, TextDocumentEdit, TextEdit, WorkspaceEdit, WorkspaceSymbol,
+  CodeAction, CodeLens, CompletionItem, CompletionList, DocumentLink, DocumentSymbol, FoldingRange, InlayHint, SemanticTokens, TextDocumentEdit, TextEdit, WorkspaceEdit, WorkspaceSymbol,
 } from 'vscode-languageserver-protocol';
 import { ExampleCopy, TestClient, positionOf, uri } from './helpers/client';
 
@@ -54,7 +54,10 @@ describe('lsp: completion, actions and presentation', () => {
     const item = list.items[1];
     assert.equal(item.filterText, 'skill:changelog-writer');
     assert.deepEqual(item.textEdit, { range: { start: { line: at.line, character: at.character - 7 }, end: at }, newText: 'skill:changelog-writer' });
-    assert.equal((item.documentation as { kind: string }).kind, 'markdown');
+    assert.equal(item.documentation, undefined);
+    const resolved = await client.request<CompletionItem>('completionItem/resolve', item);
+    assert.equal((resolved.documentation as { kind: string }).kind, 'markdown');
+    assert.match((resolved.documentation as { value: string }).value, /^\*\*skill\*\* `changelog-writer` · collection `default`/);
     const types = await client.request<CompletionList>('textDocument/completion', { ...doc(), position: { line: at.line, character: at.character - 7 } });
     assert.equal(types.items[0].label, 'skill:');
     assert.deepEqual(types.items[0].command, { title: 'Suggest', command: 'editor.action.triggerSuggest' });

@@ -90,6 +90,8 @@ export function toCompletionItem(c: CompletionData, snippetSupport: boolean): Co
   if (c.filterText) item.filterText = c.filterText;
   if (c.sortText) item.sortText = c.sortText;
   if (c.retrigger) item.command = { title: 'Suggest', command: 'editor.action.triggerSuggest' };
+  // Artifact documentation is made on completionItem/resolve: a collection may offer thousands.
+  if (c.artifact) item.data = { artifact: c.artifact };
   return item;
 }
 

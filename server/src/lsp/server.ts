@@ -19,7 +19,7 @@ import { hover } from './handlers/hover';
 import { definition } from './handlers/definition';
 import { highlights, references } from './handlers/references';
 import { prepareRename, rename } from './handlers/rename';
-import { completion } from './handlers/completion';
+import { completion, resolveCompletion } from './handlers/completion';
 import { codeActions } from './handlers/codeAction';
 import { codeLenses } from './handlers/codeLens';
 import { documentSymbol, workspaceSymbol } from './handlers/symbols';
@@ -84,7 +84,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         referencesProvider: true,
         documentHighlightProvider: true,
         renameProvider: { prepareProvider: true },
-        completionProvider: { triggerCharacters: ['"', "'", ':'], resolveProvider: false },
+        completionProvider: { triggerCharacters: ['"', "'", ':'], resolveProvider: true },
         codeActionProvider: { codeActionKinds: [ACTION_KINDS.quickFix, ACTION_KINDS.writeMissingUuids, ACTION_KINDS.sortMembers], resolveProvider: false },
         codeLensProvider: { resolveProvider: false },
         documentSymbolProvider: { label: 'SkillMeat' },
@@ -147,6 +147,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onPrepareRename(g('prepareRename', null, prepareRename));
   connection.onRenameRequest(g('rename', null, (s, p) => rename(s, p, caps.workspace?.workspaceEdit?.documentChanges === true), true));
   connection.onCompletion(g('completion', { isIncomplete: false, items: [] }, (s, p) => completion(s, p, caps.textDocument?.completion?.completionItem?.snippetSupport === true)));
+  connection.onCompletionResolve((item, token) => g('completionResolve', item, resolveCompletion)(item, token));
   connection.onCodeAction(g('codeAction', [], (s, p) => codeActions(s, p, caps.workspace?.workspaceEdit?.documentChanges === true)));
   connection.onCodeLens(g('codeLens', [], codeLenses));
   connection.onDocumentSymbol(g('documentSymbol', [], documentSymbol));

@@ -33,6 +33,22 @@ export interface CompletionData {
   sortText?: string;
   /** Ask the editor to complete again after inserting (after `skill:`). */
   retrigger?: boolean;
+  /** For artifact items: which artifact, so its documentation can be made when the editor asks (resolve). */
+  artifact?: ArtifactKey;
+}
+
+/** Names an artifact across requests: its collection folder, type and name. */
+export interface ArtifactKey {
+  collectionDir: string;
+  type: string;
+  name: string;
+}
+
+/** The documentation of an artifact completion item, made on demand (hover's Markdown). */
+export function artifactDocumentation(ws: Workspace, key: ArtifactKey): string | undefined {
+  const c = ws.index().byDir.get(key.collectionDir);
+  const site = c?.artifacts.find((a) => a.type === key.type && a.name === key.name);
+  return site ? artifactMarkdown(ws, site) : undefined;
 }
 
 /** Where the cursor is, read from the text of the current table block. */
@@ -213,7 +229,7 @@ export function completionsAt(ws: Workspace, file: string, offset: number): Comp
   const key = ctx.key;
   if (!key) return [];
   const spec = keySpec(sf.kind, ctx.table, key);
-  const values = valuesFor(ws, index, sf.file, sf.kind, ctx.table, key, spec, sf.text, offset);
+  const values = valuesFor(index, sf.file, sf.kind, ctx.table, key, spec, sf.text, offset);
   if (!values) return [];
   if (ctx.string) {
     const s = ctx.string;
@@ -249,13 +265,13 @@ function keySnippet(s: KeySpec): string {
 }
 
 /** The values that fit a key, as a function of what is typed; undefined when the key takes free text. */
-function valuesFor(ws: Workspace, index: WorkspaceIndex, file: string, kind: FileKind, table: string, key: string, spec: KeySpec | undefined, text: string, offset: number): ((typed: string) => ValueItem[]) | undefined {
+function valuesFor(index: WorkspaceIndex, file: string, kind: FileKind, table: string, key: string, spec: KeySpec | undefined, text: string, offset: number): ((typed: string) => ValueItem[]) | undefined {
   const collection = collectionOfFile(index, file);
   const refKeys = (kind === 'collection' && ((table === 'groups' && key === 'members') || (table === 'artifacts.metadata.linked_artifacts' && key === 'artifact_id'))) || (kind === 'skip-prefs' && table === 'skips' && key === 'artifact_key');
   if (refKeys) {
     const types = kind === 'skip-prefs' ? SKIPPABLE_TYPES : ARTIFACT_TYPES;
     const scope = kind === 'skip-prefs' ? index.collections : collection ? [collection] : [];
-    return (typed) => referenceItems(ws, scope, types, typed);
+    return (typed) => referenceItems(scope, types, typed);
   }
   if (kind === 'collection' && (table === 'artifacts' || table === 'artifacts.metadata') && key === 'tags' && collection) {
     return () => tagItems(collection);
@@ -266,7 +282,7 @@ function valuesFor(ws: Workspace, index: WorkspaceIndex, file: string, kind: Fil
     const type = /^[ \t]*artifact_type[ \t]*=[ \t]*["']([^"'\r\n]*)["']/m.exec(block)?.[1] ?? (kind === 'collection' ? 'skill' : undefined);
     const from = kind === 'deployed' ? /^[ \t]*from_collection[ \t]*=[ \t]*["']([^"'\r\n]*)["']/m.exec(block)?.[1] : undefined;
     const cols = kind === 'deployed' ? (from && collectionNamed(index, from) ? [collectionNamed(index, from)!] : index.collections) : collection ? [collection] : [];
-    return () => nameItems(ws, cols, type);
+    return () => nameItems(cols, type);
   }
   if (kind === 'deployed' && key === 'from_collection') {
     return () => [...index.byName.entries()].map(([name, cs]) => ({ label: name, kind: 'collection' as const, detail: `${cs[0].artifacts.length} artifacts`, documentation: code(cs[0].model.dir) }));
@@ -287,7 +303,7 @@ function collectionOfFile(index: WorkspaceIndex, file: string): CollectionInfo |
   return c?.source.file === file ? c : undefined;
 }
 
-function referenceItems(ws: Workspace, scope: CollectionInfo[], types: readonly string[], typed: string): ValueItem[] {
+function referenceItems(scope: CollectionInfo[], types: readonly string[], typed: string): ValueItem[] {
   const colon = typed.indexOf(':');
   const out: ValueItem[] = [];
   if (colon < 0) {
@@ -303,7 +319,7 @@ function referenceItems(ws: Workspace, scope: CollectionInfo[], types: readonly 
         label: colon < 0 ? id : a.name,
         kind: 'reference',
         detail: `${a.type} · ${c.name}`,
-        documentation: artifactMarkdown(ws, a),
+        artifact: { collectionDir: c.model.dir, type: a.type, name: a.name },
         insertText: id,
         filterText: id,
         sortText: `1${id}`,
@@ -313,12 +329,12 @@ function referenceItems(ws: Workspace, scope: CollectionInfo[], types: readonly 
   return dedupe(out);
 }
 
-function nameItems(ws: Workspace, scope: CollectionInfo[], type: string | undefined): ValueItem[] {
+function nameItems(scope: CollectionInfo[], type: string | undefined): ValueItem[] {
   const out: ValueItem[] = [];
   for (const c of scope) {
     for (const a of c.artifacts) {
       if (type !== undefined && a.type !== type) continue;
-      out.push({ label: a.name, kind: 'reference', detail: `${a.type} · ${c.name}`, documentation: artifactMarkdown(ws, a) });
+      out.push({ label: a.name, kind: 'reference', detail: `${a.type} · ${c.name}`, artifact: { collectionDir: c.model.dir, type: a.type, name: a.name } });
     }
   }
   return dedupe(out);

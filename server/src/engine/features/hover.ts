@@ -4,7 +4,7 @@ import type { Workspace } from '../workspace/workspace';
 import type { ArtifactSite, CollectionInfo, WorkspaceIndex } from '../workspace/index';
 import type { Range, Span } from '../text/lineIndex';
 import type { Diagnostic } from '../diagnostics/diagnostic';
-import { slugify } from '../model/identity';
+import { parseRef, slugify } from '../model/identity';
 import { resolveInside } from '../diagnostics/rules/paths';
 import { type Target, type RefTarget, locate } from './locate';
 import { compositeOf, deploymentsOf, groupsOf, lockEntryOf, parentsOf, primaryFileAt, primaryFileOf } from './relations';
@@ -51,7 +51,7 @@ function hoverMarkdown(ws: Workspace, t: Target): string | undefined {
       if (g.icon) facts.push(`icon ${code(g.icon.value)}`);
       if (g.position) facts.push(`position ${g.position.value}`);
       if (facts.length) lines.push('', facts.join(' · '));
-      if (members.length) lines.push('', members.map((m) => `- ${code(m.value)}${t.collection.byKey.size && !resolves(index, t.collection, m.value) ? ' (unknown)' : ''}`).join('\n'));
+      if (members.length) lines.push('', members.map((m) => `- ${code(m.value)}${resolves(index, t.collection, m.value) ? '' : ' (unknown)'}`).join('\n'));
       return lines.join('\n');
     }
     case 'path': {
@@ -83,8 +83,8 @@ function hoverMarkdown(ws: Workspace, t: Target): string | undefined {
 }
 
 function resolves(index: WorkspaceIndex, c: CollectionInfo, ref: string): boolean {
-  const i = ref.indexOf(':');
-  return i > 0 && index.resolve(c, ref.slice(0, i), ref.slice(i + 1).replace(/^:/, '')) !== undefined;
+  const r = parseRef(ref);
+  return r !== undefined && index.resolve(c, r.type, r.name) !== undefined;
 }
 
 /** The findings the workspace reports on a span, as Markdown (for broken references). */
