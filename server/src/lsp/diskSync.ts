@@ -102,12 +102,11 @@ export class DiskSync {
       for (const sf of [...ws.allFiles()]) {
         if (isUnder(sf.file, file) && !this.deps.isOpen(sf.file) && !ws.host.stat(sf.file)) {
           this.fingerprints.delete(sf.file);
-          changed = ws.remove(sf.file) || changed;
-          this.stats.removals++;
+          if (ws.remove(sf.file)) this.stats.removals++;
+          changed = true;
         }
       }
-      if (!changed && this.affectsCollections(ws, file)) ws.invalidate();
-      return changed || this.affectsCollections(ws, file);
+      return changed || this.invalidateIfInCollection(ws, file);
     }
     if (kind === 'addDir') {
       let changed = false;
@@ -115,18 +114,17 @@ export class DiskSync {
       if (settled && this.deps.wanted(file)) {
         for (const f of ws.listManifests(file)) if (!ws.get(f) && this.deps.wanted(f)) changed = this.syncManifest(f) || changed;
       }
-      if (!changed && this.affectsCollections(ws, file)) {
-        ws.invalidate();
-        return true;
-      }
-      return changed;
+      return changed || this.invalidateIfInCollection(ws, file);
     }
     if (isManifestName(path.basename(file))) return this.syncManifest(file);
-    if (this.affectsCollections(ws, file)) {
-      ws.invalidate();
-      return true;
-    }
-    return false;
+    return this.invalidateIfInCollection(ws, file);
+  }
+
+  /** Marks the analyses stale when a non-manifest path lies in (or holds) a collection folder. */
+  private invalidateIfInCollection(ws: Workspace, file: string): boolean {
+    if (!this.affectsCollections(ws, file)) return false;
+    ws.invalidate();
+    return true;
   }
 
   /** Whether a non-manifest path lies in a collection folder, where path and composite rules read the disk. */
