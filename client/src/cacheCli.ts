@@ -26,6 +26,8 @@ export interface MigrateResult {
   sql?: string[];
   orphansRemoved?: Record<string, number>;
   orphansRestored?: Record<string, number>;
+  /** Where the CLI copied the cache before changing it. */
+  backup?: string;
   error?: { code?: string; message: string };
 }
 

@@ -1,6 +1,3 @@
-import { copyFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { failureMessage, isMigrationStatus, type MigrateResult, type MigrationStatus } from '../cacheCli';
 import { requireTrust, type ExtensionState } from '../state';
@@ -56,10 +53,9 @@ export function revertedBy(s: MigrationStatus, to: string): string[] {
   return ids.slice(keep).reverse();
 }
 
-/** Where a backup of the cache goes before a migration: beside it, stamped with the time. */
-export function backupPath(cacheFile: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  return path.join(path.dirname(cacheFile), 'backups', `${path.basename(cacheFile)}.${stamp}.bak`);
+/** Where the CLI copies the cache before an up or down (it keeps the newest five). */
+export function backupPattern(cacheFile: string): string {
+  return `${cacheFile}.backup-<time>-<revision>`;
 }
 
 /** Reads the status through the CLI; shows the failure and returns undefined when it cannot. */
@@ -74,40 +70,31 @@ export async function readStatus(state: ExtensionState): Promise<MigrationStatus
 }
 
 /**
- * Runs one migration with a progress notification, a backup first (unless a dry run), and the
- * result in a message and the output channel. Returns the CLI's result.
+ * Runs one migration with a progress notification and the result in a message and the output
+ * channel. The CLI backs the cache up before changing it and reports where. Returns its result.
  */
 export async function runMigration(
   state: ExtensionState,
   action: { direction: 'up' | 'down'; to?: string; dryRun?: boolean },
 ): Promise<MigrateResult | undefined> {
   const cacheFile = state.cacheFile();
-  const target = action.to ?? 'head';
+  const target = action.to ?? (action.direction === 'up' ? 'head' : 'the previous revision');
   const verb = action.dryRun ? 'Previewing migration' : action.direction === 'up' ? 'Upgrading cache' : 'Downgrading cache';
-  const result = await vscode.window.withProgress(
+  const run = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `SkillMeat: ${verb} to ${target}…`, cancellable: false },
-    async () => {
-      let backup: string | undefined;
-      if (!action.dryRun && existsSync(cacheFile)) {
-        backup = backupPath(cacheFile);
-        await mkdir(path.dirname(backup), { recursive: true });
-        await copyFile(cacheFile, backup);
-        state.output.info(`Backed up ${cacheFile} to ${backup}`);
-      }
-      const run = await state.cli.migrate(action.direction, cacheFile, action.to, action.dryRun);
-      return { run, backup };
-    },
+    () => state.cli.migrate(action.direction, cacheFile, action.to, action.dryRun),
   );
-  const r = result.run.json;
+  const r = run.json;
   if (!r || !r.ok) {
-    const msg = failureMessage(result.run);
+    const msg = failureMessage(run);
     state.output.error(`Migration ${action.direction} to ${target} failed: ${msg}`);
     void vscode.window.showErrorMessage(
-      `SkillMeat: migration failed: ${msg}${result.backup ? ` The cache is unchanged; a copy is at ${result.backup}.` : ''}`,
+      `SkillMeat: migration failed: ${msg} A failure leaves the cache file as it was${r?.backup ? `; a copy is also at ${r.backup}` : ''}.`,
       'Show Output',
     ).then((p) => {
       if (p) state.output.show(true);
     });
+    await state.refreshCacheStatus();
     return r;
   }
   const ids = r.applied.map((a) => a.id);
@@ -125,12 +112,13 @@ export async function runMigration(
   const summary = ids.length
     ? `SkillMeat: cache migrated ${action.direction} from ${shortRevision(r.from)} to ${shortRevision(r.to)} (${ids.length} migration${ids.length === 1 ? '' : 's'}).`
     : `SkillMeat: the cache is already at ${shortRevision(r.to ?? r.from)}; nothing to do.`;
-  state.output.info(summary + (ids.length ? ` Ran: ${ids.join(', ')}.` : ''));
+  state.output.info(summary + (ids.length ? ` Ran: ${ids.join(', ')}.` : '') + (r.backup ? ` Backup: ${r.backup}` : ''));
   for (const w of r.warnings ?? []) state.output.warn(w);
-  void vscode.window.showInformationMessage(summary, 'Show Output').then((p) => {
+  // The status bar first, so it never contradicts the message.
+  await state.refreshCacheStatus();
+  void vscode.window.showInformationMessage(summary + (r.backup ? ` Backup: ${r.backup}` : ''), 'Show Output').then((p) => {
     if (p) state.output.show(true);
   });
-  await state.refreshCacheStatus();
   return r;
 }
 
@@ -144,7 +132,7 @@ export async function confirmDowngrade(state: ExtensionState, s: MigrationStatus
       modal: true,
       detail:
         `This reverts ${reverted.length} migration${reverted.length === 1 ? '' : 's'}: ${reverted.join(', ')}.\n` +
-        `Cache: ${cacheFile}\nA backup is copied first to ${path.join(path.dirname(cacheFile), 'backups')}${path.sep}.\n` +
+        `Cache: ${cacheFile}\nA backup is written first to ${backupPattern(cacheFile)} (the newest five are kept).\n` +
         'Data only the newer schema holds (uuid links, composite memberships…) may be lost in the downgraded cache.',
     },
     'Downgrade',

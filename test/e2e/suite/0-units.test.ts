@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { TransportKind } from 'vscode-languageclient/node';
 import { buildServerOptions, documentSelector, initializationOptions, isManifestPath } from '../../../client/src/client';
 import { expandHome, readConfig, resolveCacheFile } from '../../../client/src/config';
-import { backupPath, migrationPicks, revertedBy } from '../../../client/src/commands/migrateCache';
+import { backupPattern, migrationPicks, revertedBy } from '../../../client/src/commands/migrateCache';
 import { describeUuidResult } from '../../../client/src/commands/writeUuids';
 import { relationsFor } from '../../../client/src/commands/linkArtifacts';
 import { collectionFromSymbols, containsInHover, membersInText, parseTypedName, uuidInText, type SymbolLike } from '../../../client/src/ui/artifactModel';
@@ -123,7 +123,7 @@ describe('client units', () => {
     ]);
     assert.deepEqual(revertedBy(status, '0001_legacy_schema'), ['0003_composites', '0002_artifact_uuid']);
     assert.deepEqual(revertedBy(status, 'base'), ['0003_composites', '0002_artifact_uuid', '0001_legacy_schema']);
-    assert.equal(backupPath('/c/cache.db', new Date('2026-03-04T05:06:07.890Z')), '/c/backups/cache.db.20260304T050607.bak');
+    assert.equal(backupPattern('/c/cache.db'), '/c/cache.db.backup-<time>-<revision>');
   });
 
   it('words the status bar for each state', () => {

@@ -82,8 +82,9 @@ describe('commands', () => {
       assert.match(String(r.to), /^0001/);
       const confirm = stub.shown.find((m) => /^Downgrade/.test(m.text));
       assert.ok(confirm, 'no confirmation was asked');
-      const backups = fs.readdirSync(path.join(dir, 'backups'));
-      assert.ok(backups.some((b) => b.startsWith('cache.db.')), `no backup in ${dir}/backups`);
+      assert.ok(r.backup && fs.existsSync(r.backup), `the CLI made no backup: ${r.backup}`);
+      assert.match(confirm.detail ?? '', /reverts \d+ migrations?: .*0002/);
+      assert.ok(confirm.detail?.includes(`${cacheFile}.backup-`), `the confirmation should say where the backup goes: ${confirm.detail}`);
       const s = await a.state.cli.status(cacheFile);
       assert.match(String(s.json?.current), /^0001/);
     });

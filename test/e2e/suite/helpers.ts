@@ -98,7 +98,7 @@ type Win = { -readonly [K in keyof typeof vscode.window]: (typeof vscode.window)
 export function stubWindow(opts: {
   picks?: ((items: readonly vscode.QuickPickItem[], options?: vscode.QuickPickOptions) => vscode.QuickPickItem | undefined)[];
   reply?: (message: string, ...buttons: unknown[]) => string | undefined;
-}): { shown: { kind: string; text: string; items?: string[] }[]; restore: () => void } {
+}): { shown: { kind: string; text: string; detail?: string; items?: string[] }[]; restore: () => void } {
   const win = vscode.window as unknown as Win;
   const saved = {
     showQuickPick: win.showQuickPick,
@@ -106,7 +106,7 @@ export function stubWindow(opts: {
     showWarningMessage: win.showWarningMessage,
     showErrorMessage: win.showErrorMessage,
   };
-  const shown: { kind: string; text: string; items?: string[] }[] = [];
+  const shown: { kind: string; text: string; detail?: string; items?: string[] }[] = [];
   const picks = [...(opts.picks ?? [])];
   win.showQuickPick = (async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>, options?: vscode.QuickPickOptions) => {
     const list = await items;
@@ -117,7 +117,8 @@ export function stubWindow(opts: {
   }) as unknown as Win['showQuickPick'];
   const message = (kind: string) =>
     (async (text: string, ...rest: unknown[]) => {
-      shown.push({ kind, text });
+      const options = rest[0] && typeof rest[0] === 'object' && !('title' in (rest[0] as object)) ? (rest[0] as vscode.MessageOptions) : undefined;
+      shown.push({ kind, text, detail: options?.detail });
       const buttons = rest.filter((r) => typeof r === 'string' || (r && typeof r === 'object' && 'title' in (r as object)));
       return opts.reply?.(text, ...buttons);
     }) as unknown as Win['showInformationMessage'];

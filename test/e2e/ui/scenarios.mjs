@@ -41,7 +41,8 @@ function seedLegacyCache(home, env) {
 /** Runs the scenarios; returns {passed, failed, skipped, tests, keyShots}. */
 export async function runUiScenarios({ tools, outDir, log }) {
   const tests = [];
-  const vsix = packageVsix(log);
+  // SKILLMEAT_E2E_VSIX tests a .vsix built elsewhere (a release candidate) instead of packaging one.
+  const vsix = process.env.SKILLMEAT_E2E_VSIX ? path.resolve(process.env.SKILLMEAT_E2E_VSIX) : packageVsix(log);
   const sb = makeSandbox('ui');
   const env = {
     ...process.env,
@@ -115,6 +116,8 @@ export async function runUiScenarios({ tools, outDir, log }) {
     await palette(`:${n}`);
     await page.keyboard.press('Enter');
   };
+  // A toast fades in; screenshots wait until the workbench marks the fade as done.
+  const settled = (re) => page.locator('.notification-toast.notification-fade-in-done').filter({ hasText: re }).first().waitFor({ timeout: LONG });
   const toast = (re) => page.locator('.notification-toast, .notifications-center .notification-list-item').filter({ hasText: re, visible: true }).first();
   // A closed quick pick keeps its old rows in the DOM, hidden: only visible rows count.
   const pickRow = (text) => page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text, visible: true }).first();
@@ -137,6 +140,7 @@ export async function runUiScenarios({ tools, outDir, log }) {
       if (legacy) {
         const offer = toast(/migrations? behind/);
         await offer.waitFor({ timeout: LONG });
+        await settled(/migrations? behind/);
         await shot('01-offer.png');
         await offer.getByRole('button', { name: 'Not Now' }).click();
       } else {
@@ -203,6 +207,8 @@ export async function runUiScenarios({ tools, outDir, log }) {
       await shot('05-migrate-pick.png');
       await up.click();
       await toast(/migrated up/).waitFor({ timeout: LONG });
+      await page.locator('.statusbar-item', { hasText: 'SkillMeat' }).filter({ hasNotText: 'pending' }).first().waitFor({ timeout: LONG });
+      await settled(/migrated up/);
       await shot('06-migrated.png');
     });
 
