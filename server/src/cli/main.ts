@@ -1,5 +1,9 @@
 import { processIo, type CliIo, EXIT_OK, EXIT_USAGE } from './io';
 import { runCheck } from './commands/check';
+import { runMigrate } from './commands/migrate';
+import { runUuids } from './commands/uuids';
+import { runLink } from './commands/link';
+import { runPrune } from './commands/prune';
 import { VERSION } from './version';
 
 interface Command {
@@ -7,9 +11,25 @@ interface Command {
   run(argv: string[], io: CliIo): Promise<number>;
 }
 
-/** The commands, loaded lazily so `check` never pays for sql.js. */
+/** The commands (sql.js itself is only loaded by the ones that open the cache). */
 const COMMANDS: Record<string, Command> = {
   check: { summary: 'check SkillMeat files and print findings (text, json, sarif)', run: runCheck },
+  migrate: {
+    summary: 'show or change the cache schema revision (status, up, down)',
+    run: runMigrate,
+  },
+  uuids: {
+    summary: 'list or write (--write) the uuids missing from manifests',
+    run: runUuids,
+  },
+  link: {
+    summary: 'link artifacts: composite membership, linked artifact, or group member',
+    run: runLink,
+  },
+  prune: {
+    summary: 'delete artifacts the cache keeps as missing, with their join rows',
+    run: runPrune,
+  },
 };
 
 const HELP = () => `skillmeat-ls ${VERSION} — SkillMeat manifest checker, cache tool and language server

@@ -1,8 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Workspace, type Diagnostic } from '../../engine';
-import { nodeHost } from '../../host/nodeHost';
-import { defaultCollectionsRoot } from '../../host/locations';
+import type { Diagnostic } from '../../engine';
+import { loadWorkspace } from '../workspaceLoad';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 import { lastValue, parseArgs, UsageError } from '../args';
 import { type CheckReport, formatJson, formatSarif, formatText } from '../print/report';
@@ -55,28 +52,17 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     io.err(`skillmeat-ls check: --max-file-size needs a positive number of MB, not "${maxMb}"\n`);
     return EXIT_USAGE;
   }
-  const targets = (args.positionals.length ? args.positionals : ['.']).map((p) => path.resolve(io.cwd, p));
-  for (const t of targets) {
-    if (!fs.existsSync(t)) {
-      io.err(`skillmeat-ls check: ${t} does not exist\n`);
+  let loaded;
+  try {
+    loaded = loadWorkspace(args.positionals, lastValue(args, 'collections-root'), io, maxMb ? Number(maxMb) * 1024 * 1024 : undefined);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`skillmeat-ls check: ${e.message}\n`);
       return EXIT_USAGE;
     }
+    throw e;
   }
-  const ws = new Workspace(nodeHost, { maxFileBytes: maxMb ? Number(maxMb) * 1024 * 1024 : undefined });
-  const reported = new Set<string>();
-  for (const t of targets) {
-    const st = fs.statSync(t);
-    if (st.isDirectory()) for (const f of ws.scan(t)) reported.add(f);
-    else {
-      ws.load(t);
-      reported.add(t);
-    }
-  }
-  const root = path.resolve(io.cwd, lastValue(args, 'collections-root') ?? defaultCollectionsRoot(io.env));
-  if (fs.existsSync(root) && !targets.some((t) => isInside(root, t))) {
-    // Collections that resolve references; their own findings are not reported unless asked for.
-    for (const f of ws.scan(root)) if (targets.some((t) => isInside(f, t))) reported.add(f);
-  }
+  const { ws, reported } = loaded;
   const all = ws.diagnostics();
   const diagnostics: Diagnostic[] = [];
   const files = [...reported].sort();
@@ -88,10 +74,4 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   else if (format === 'sarif') io.out(formatSarif(report, io.cwd, VERSION));
   else io.out(formatText(report, io.cwd, io.isTty));
   return diagnostics.some((d) => d.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
-}
-
-/** Whether `inner` is `outer` or inside it. */
-function isInside(inner: string, outer: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
