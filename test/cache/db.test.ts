@@ -290,6 +290,26 @@ describe('cache file', () => {
     o.cache.close();
   });
 
+  it('a debounced save that meets a busy lock tries again later; other failures are reported', async () => {
+    const timers = new FakeTimers();
+    const results: string[] = [];
+    const o = await open(file, {
+      lock: { timeoutMs: 0 },
+      save: { delayMs: 100, maxDelayMs: 100, timers },
+      onSaveResult: (r) => results.push(r.ok ? 'ok' : r.error.code),
+    });
+    fs.writeFileSync(lockPathFor(file), JSON.stringify({ pid: process.ppid, host: require('node:os').hostname(), token: 'x', acquiredAt: 'now', purpose: 'save' }));
+    o.cache.scheduleSave();
+    timers.advance(100);
+    assert.deepEqual(results, ['LOCKED']);
+    assert.equal(o.cache.savePending, true);
+    fs.rmSync(lockPathFor(file));
+    timers.advance(100);
+    assert.deepEqual(results, ['LOCKED', 'ok']);
+    assert.equal(o.cache.savePending, false);
+    o.cache.close();
+  });
+
   it('the scheduler alone: one save per burst', () => {
     const timers = new FakeTimers();
     let saves = 0;

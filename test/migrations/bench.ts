@@ -35,23 +35,28 @@ async function main(): Promise<void> {
   const seeded = performance.now() - t0;
   const ms = (x: number) => `${Math.round(x)} ms`;
   console.log(`seeded ${n} artifacts + ${3 * n} join rows in ${ms(seeded)}; image ${(db.export().length / 1048576).toFixed(1)} MiB`);
+  // CPU time next to wall time: the shared machine's load inflates wall time, not CPU time.
+  const cpu = (c: NodeJS.CpuUsage) => `${Math.round((c.user + c.system) / 1000)} ms CPU`;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const up = migrateUp(db);
   const upMs = performance.now() - t1;
   if (!up.ok) throw new Error(up.error?.message);
-  console.log(`up to head: ${ms(upMs)}; orphans set aside ${JSON.stringify(up.orphansRemoved)}`);
+  console.log(`up to head: ${ms(upMs)} wall, ${cpu(process.cpuUsage(c1))}; compacted ${up.compacted}; orphans set aside ${JSON.stringify(up.orphansRemoved)}`);
   for (const a of up.applied) console.log(`  ${a.id.padEnd(32)} ${a.durationMs} ms`);
   const image = db.export();
   console.log(`head image ${(image.length / 1048576).toFixed(1)} MiB`);
   const t3 = performance.now();
+  const c3 = process.cpuUsage();
   const check = inspectImage(SQL, image);
-  console.log(`open + integrity_check of head image: ${ms(performance.now() - t3)} (${'db' in check ? 'ok' : check.reason})`);
+  console.log(`open + integrity_check of head image: ${ms(performance.now() - t3)} wall, ${cpu(process.cpuUsage(c3))} (${'db' in check ? 'ok' : check.reason})`);
   if ('db' in check) check.db.close();
   const t2 = performance.now();
+  const c2 = process.cpuUsage();
   const down = migrateDown(db, { to: '0001' });
   const downMs = performance.now() - t2;
   if (!down.ok) throw new Error(down.error?.message);
-  console.log(`down to 0001: ${ms(downMs)}; orphans restored ${JSON.stringify(down.orphansRestored)}`);
+  console.log(`down to 0001: ${ms(downMs)} wall, ${cpu(process.cpuUsage(c2))}; orphans restored ${JSON.stringify(down.orphansRestored)}`);
   for (const a of down.applied) console.log(`  ${a.id.padEnd(32)} ${a.durationMs} ms`);
   console.log(`rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
 }

@@ -6,6 +6,7 @@ import type { MigrationStatus } from '../../engine/cache/migrate';
 import { lastValue, parseArgs, UsageError } from '../args';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 
+/** The text of `skillmeat-ls migrate --help`. */
 export const MIGRATE_HELP = `Usage: skillmeat-ls migrate status|up|down [options]
 
 Shows or changes the schema revision of the editor's artifact cache (an SQLite file).

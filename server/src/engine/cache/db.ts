@@ -173,7 +173,16 @@ export class CacheFile {
   ) {
     this.current = db;
     this.stamp = stamp;
-    this.scheduler = new SaveScheduler(() => this.save(), opts.onSaveResult, opts.save);
+    this.scheduler = new SaveScheduler(
+      () => this.save(),
+      (r) => {
+        // Another process is mid-write: try again after the next quiet period. Other failures
+        // (full disk, conflict) need the caller, who hears about them through onSaveResult.
+        if (!r.ok && r.error.code === 'LOCKED' && !this.closed) this.scheduler.schedule();
+        opts.onSaveResult?.(r);
+      },
+      opts.save,
+    );
   }
 
   /** The live database; replaced by reload(), so do not keep it across one. */
