@@ -111,7 +111,7 @@ describe('skillmeat-ls uuids, link, prune', () => {
       [['--parent', 'composite:kit', '--child', 'skill:pdf-tools', '--relation', 'enables'], /contains, requires or extends/],
       [['--parent', 'skill:pdf-tools', '--child', 'command:review', '--relation', 'contains'], /requires, enables or related/],
       [['--group', 'Nope', '--child', 'command:review'], /has no group "Nope" \(groups: Writing kit\)/],
-      [['--parent', 'skill:pdf-tools', '--child', 'skill:nope', '--relation', 'requires'], /--child skill:nope is not an artifact of collection "main"/],
+      [['--parent', 'skill:pdf-tools', '--child', 'skill:nope', '--relation', 'requires'], /skill:nope is not an artifact of collection "main"/],
       [['--parent', 'composite:kit', '--child', 'skill:pdf-tools', '--relation', 'contains', '--expect-generation', '999'], /the cache changed since it was read/],
     ];
     for (const [argv, re] of cases) {

@@ -1,5 +1,4 @@
-import type { Database } from 'sql.js';
-import { writeTransaction } from '../../engine/cache/store';
+import { pruneMissing } from '../../engine/cache/link';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 import { lastValue, parseArgs, UsageError } from '../args';
 import { openCliCache } from '../cacheOpen';
@@ -17,12 +16,6 @@ Options:
   --format text|json        output format (default text)
   -h, --help                show this help
 `;
-
-const JOIN_TABLES = ['collection_artifacts', 'group_artifacts', 'artifact_tags', 'composite_memberships', 'artifact_versions'];
-
-function count(db: Database, sql: string): number {
-  return Number(db.exec(sql)[0]?.values[0][0] ?? 0);
-}
 
 /** Runs `prune`: delete missing artifacts; the schema's cascades remove their join rows. */
 export async function runPrune(argv: string[], io: CliIo): Promise<number> {
@@ -52,19 +45,13 @@ export async function runPrune(argv: string[], io: CliIo): Promise<number> {
   }
   const cache = c.opened.cache;
   try {
-    const db = cache.db;
-    const missing = (db.exec('SELECT id, uuid, missing_since FROM artifacts WHERE missing_since IS NOT NULL ORDER BY id')[0]?.values ?? []).map((r) => ({ id: String(r[0]), uuid: String(r[1]), since: String(r[2]) }));
-    const before = Object.fromEntries(JOIN_TABLES.map((t) => [t, count(db, `SELECT count(*) FROM ${t}`)]));
-    let removed: Record<string, number> = {};
+    const r = pruneMissing(cache.db, args.flags.has('dry-run'));
+    if (!r.ok) {
+      io.err(`skillmeat-ls prune: ${r.reason}\n`);
+      return EXIT_FINDINGS;
+    }
+    const { artifacts: missing, rowsRemoved: removed } = r;
     if (!args.flags.has('dry-run') && missing.length) {
-      const r = writeTransaction(db, () => {
-        db.run('DELETE FROM artifacts WHERE missing_since IS NOT NULL');
-      });
-      if (!r.ok) {
-        io.err(`skillmeat-ls prune: ${r.error.message}\n`);
-        return EXIT_FINDINGS;
-      }
-      removed = Object.fromEntries(JOIN_TABLES.map((t) => [t, before[t] - count(db, `SELECT count(*) FROM ${t}`)]));
       const saved = cache.save();
       if (!saved.ok) {
         io.err(`skillmeat-ls prune: the cache was not saved (nothing changed on disk): ${saved.error.message}\n`);
