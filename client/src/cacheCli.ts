@@ -104,9 +104,10 @@ export class CacheCli {
 }
 
 /** The message to show for a failed run: the JSON error, else stderr's last line. */
-export function failureMessage(run: CliRun<{ error?: { message: string } }>): string {
-  const fromJson = run.json?.error?.message;
-  if (fromJson) return fromJson;
+export function failureMessage(run: CliRun<unknown>): string {
+  const json = run.json as { error?: { message?: unknown }; message?: unknown } | undefined;
+  const fromJson = json?.error?.message ?? json?.message;
+  if (typeof fromJson === 'string' && fromJson) return fromJson;
   const lines = run.stderr.trim().split('\n').filter(Boolean);
   return lines[lines.length - 1] ?? `exit code ${run.code}`;
 }

@@ -22,7 +22,8 @@ export function registerCommands(state: ExtensionState): vscode.Disposable[] {
   const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
   return [
     reg(MIGRATE_CACHE, () => migrateCache(state)),
-    reg(LINK_ARTIFACTS, (node?: TreeNode) => linkArtifacts(state, node)),
+    // From a tree row the argument is the row; from the explorer or editor menu it is the file's Uri.
+    reg(LINK_ARTIFACTS, (arg?: TreeNode | vscode.Uri) => linkArtifacts(state, arg && !(arg instanceof vscode.Uri) && 'kind' in arg ? arg : undefined)),
     reg(WRITE_UUIDS, (uri?: vscode.Uri) => writeUuids(state, uri instanceof vscode.Uri ? uri : undefined)),
     reg(REBUILD_CACHE, () => rebuildCache(state)),
     reg(PRUNE_MISSING, () => pruneMissing(state)),

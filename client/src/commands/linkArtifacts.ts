@@ -10,17 +10,19 @@ export const LINK_ARTIFACTS = 'skillmeat.link';
 export const SERVER_LINK_COMMAND = 'skillmeat.linkArtifacts';
 
 /** How a child relates to its parent. */
-export type Relation = 'contains' | 'requires' | 'enables' | 'related' | 'member';
+export type Relation = 'contains' | 'requires' | 'extends' | 'enables' | 'related' | 'member';
 
 /** A link as the user chose it; what the server command or the CLI receives. */
 export interface LinkRequest {
-  /** The collection.toml the parent lives in. */
+  /** The collection.toml the parent lives in (uri). */
   collection: string;
+  /** That collection's name (`[collection].name`). */
+  collectionName: string;
   /** `type:name`, or `group:<name>` for a group. */
   parent: string;
   child: string;
   relation: Relation;
-  /** Content hash to pin a composite member to; `current` = the child's hash now. */
+  /** Content hash to pin a composite member to. */
   pin?: string;
 }
 
@@ -37,18 +39,21 @@ interface Candidate extends vscode.QuickPickItem {
   role: 'artifact' | 'group' | 'composite';
   type?: string;
   collection: string;
+  collectionName: string;
 }
 
 /** The relations a parent of this kind can have, in the order offered. */
 export function relationsFor(kind: 'artifact' | 'group' | 'composite'): Relation[] {
   if (kind === 'group') return ['member'];
-  if (kind === 'composite') return ['contains', 'requires', 'enables', 'related'];
+  // A composite's links are memberships in the cache, whose relationship types are these.
+  if (kind === 'composite') return ['contains', 'requires', 'extends'];
   return ['requires', 'enables', 'related'];
 }
 
 const RELATION_TEXT: Record<Relation, string> = {
-  contains: 'composite membership (composite_memberships, relationship contains)',
-  requires: 'linked_artifacts with link_type requires',
+  contains: 'composite membership in the cache (relationship contains)',
+  extends: 'composite membership in the cache (relationship extends)',
+  requires: 'linked_artifacts with link_type requires (a composite: membership requires)',
   enables: 'linked_artifacts with link_type enables',
   related: 'linked_artifacts with link_type related',
   member: 'appended to the group\'s members',
@@ -58,15 +63,41 @@ function candidates(state: ExtensionState): Candidate[] {
   const out: Candidate[] = [];
   for (const { uri, item } of state.tree.model) {
     const collection = uri.toString();
-    for (const g of item.groups) out.push({ label: `$(layers) ${g.name}`, description: `group · ${item.name}`, ref: `group:${g.name}`, role: 'group', collection });
+    const collectionName = item.name;
+    for (const g of item.groups) out.push({ label: `$(layers) ${g.name}`, description: `group · ${item.name}`, ref: `group:${g.name}`, role: 'group', collection, collectionName });
     for (const c of item.composites) {
-      out.push({ label: `$(package) ${c.name}`, description: `composite · ${item.name}`, detail: c.uuid, ref: `composite:${c.name}`, role: 'composite', type: 'composite', collection });
+      out.push({ label: `$(package) ${c.name}`, description: `composite · ${item.name}`, detail: c.uuid, ref: `composite:${c.name}`, role: 'composite', type: 'composite', collection, collectionName });
     }
     for (const a of item.artifacts) {
-      out.push({ label: `$(${iconForType(a.type)}) ${a.name}`, description: `${a.type} · ${item.name}`, detail: a.uuid, ref: `${a.type}:${a.name}`, role: 'artifact', type: a.type, collection });
+      out.push({ label: `$(${iconForType(a.type)}) ${a.name}`, description: `${a.type} · ${item.name}`, detail: a.uuid, ref: `${a.type}:${a.name}`, role: 'artifact', type: a.type, collection, collectionName });
     }
   }
   return out;
+}
+
+/** The workspace folders on disk: what the CLI scans to find the collections. */
+function workspaceRoots(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+}
+
+/** The `skillmeat-ls link` command line for a request. */
+export function linkArgs(req: LinkRequest, cacheFile: string, roots: string[], collectionsRoot?: string): string[] {
+  const args = ['link'];
+  if (req.relation === 'member') args.push('--group', req.parent.replace(/^group:/, ''));
+  else args.push('--parent', req.parent, '--relation', req.relation);
+  args.push('--child', req.child, '--collection', req.collectionName);
+  if (req.pin) args.push('--pin', req.pin);
+  args.push('--cache', cacheFile, '--format', 'json');
+  if (collectionsRoot) args.push('--collections-root', collectionsRoot);
+  return [...args, ...roots];
+}
+
+/** The child's content hash in its collection.lock (what "pin to the current version" pins), if locked. */
+export function lockedHash(lockText: string, type: string, name: string): string | undefined {
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const header = new RegExp(`^\\[lock\\.entries\\.["']${esc(name)}::${esc(type)}["']\\][^\\n]*\\n([\\s\\S]*?)(?=^\\[|$(?![\\s\\S]))`, 'm');
+  const body = header.exec(lockText)?.[1] ?? '';
+  return /^[ \t]*content_hash[ \t]*=[ \t]*["']([0-9a-f]{64})["']/m.exec(body)?.[1];
 }
 
 /** Hands a link to the server or the CLI, whichever this build has. */
@@ -81,11 +112,9 @@ async function perform(state: ExtensionState, req: LinkRequest): Promise<LinkOut
     }
   }
   if (await state.cli.hasCommand('link')) {
-    const args = ['link', req.parent, req.child, '--relation', req.relation, '--collection', vscode.Uri.parse(req.collection).fsPath, '--cache', state.cacheFile(), '--format', 'json'];
-    if (req.pin) args.push('--pin', req.pin);
-    const run = await state.cli.run<{ ok?: boolean; message?: string; error?: { message: string } }>(args);
-    const ok = run.code === 0 && run.json?.ok !== false;
-    return { request: req, via: 'cli', ok, message: ok ? run.json?.message ?? `Linked ${req.child} to ${req.parent} (${req.relation}).` : failureMessage(run) };
+    const run = await state.cli.run<{ status?: string; message?: string }>(linkArgs(req, state.cacheFile(), workspaceRoots(), state.config().collectionsRoot));
+    const ok = run.code === 0 && run.json?.status !== 'refused';
+    return { request: req, via: 'cli', ok, message: run.json?.message ?? failureMessage(run) };
   }
   return {
     request: req,
@@ -93,6 +122,18 @@ async function perform(state: ExtensionState, req: LinkRequest): Promise<LinkOut
     ok: false,
     message: 'this version of the SkillMeat language server cannot write links yet (no skillmeat.linkArtifacts command, no `skillmeat-ls link`).',
   };
+}
+
+/** The child's locked content hash, read from the collection.lock beside the collection.toml. */
+async function currentHash(collectionUri: string, child: Candidate): Promise<string | undefined> {
+  if (!child.type) return undefined;
+  const lock = vscode.Uri.joinPath(vscode.Uri.parse(collectionUri), '..', 'collection.lock');
+  try {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(lock));
+    return lockedHash(text, child.type, child.ref.slice(child.type.length + 1));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -124,11 +165,12 @@ export async function linkArtifacts(state: ExtensionState, from?: TreeNode): Pro
   );
   if (!relPick) return undefined;
   let pin: string | undefined;
-  if (relPick.relation === 'contains') {
+  if (p.role === 'composite') {
+    const current = await currentHash(p.collection, child);
     const pinPick = await vscode.window.showQuickPick(
       [
-        { label: 'No pin', description: 'follow the member\'s latest content', value: '' },
-        { label: 'Pin to the current version', description: "the child's content hash now", value: 'current' },
+        { label: 'No pin', description: "follow the member's latest content", value: '' },
+        ...(current ? [{ label: 'Pin to the current version', description: `${current.slice(0, 12)}… from collection.lock`, value: current }] : []),
         { label: 'Pin to a content hash…', description: '64 hex digits', value: 'custom' },
       ],
       { title: 'Link Artifacts (4/4): pin a version?' },
@@ -143,7 +185,13 @@ export async function linkArtifacts(state: ExtensionState, from?: TreeNode): Pro
       pin = pin.trim();
     } else if (pinPick.value) pin = pinPick.value;
   }
-  const req: LinkRequest = { collection: p.collection, parent: p.ref, child: child.ref, relation: relPick.relation, pin };
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === p.collection);
+  if (doc?.isDirty) {
+    // The link is written to the file on disk; unsaved edits in the editor would then conflict.
+    void vscode.window.showWarningMessage(`SkillMeat: save ${vscode.workspace.asRelativePath(doc.uri)} first; the link is written to the file on disk.`);
+    return undefined;
+  }
+  const req: LinkRequest = { collection: p.collection, collectionName: p.collectionName, parent: p.ref, child: child.ref, relation: relPick.relation, pin };
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SkillMeat: linking ${child.ref} → ${p.ref}…` }, () => perform(state, req));
   state.output.info(`Link ${JSON.stringify(req)} via ${outcome.via}: ${outcome.ok ? 'ok' : 'failed'} — ${outcome.message}`);
   if (outcome.ok) {

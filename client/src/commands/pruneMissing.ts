@@ -1,74 +1,75 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { requireClient, requireTrust, serverCommand, serverHasCommand, type ExtensionState } from '../state';
+import { failureMessage } from '../cacheCli';
+import { requireTrust, type ExtensionState } from '../state';
 
 /** The command id. */
 export const PRUNE_MISSING = 'skillmeat.prune';
-/** The server command that prunes, when the server offers one. */
-export const SERVER_PRUNE = 'skillmeat.pruneMissing';
-/** The diagnostic code of an artifact whose path is gone. */
-export const PATH_MISSING = 'path-missing';
 
-/** A diagnostic's code as a string, whichever form VS Code gives it in. */
-export function codeOf(d: vscode.Diagnostic): string | undefined {
-  const c = d.code;
-  if (c === undefined) return undefined;
-  return typeof c === 'object' ? String(c.value) : String(c);
+/** One artifact the cache keeps as missing (gone from every manifest, still referenced). */
+export interface MissingArtifact {
+  id: string;
+  uuid: string;
+  since: string;
 }
 
-/** Every `path-missing` finding in the workspace, per file. */
-export function missingArtifacts(): { uri: vscode.Uri; diagnostic: vscode.Diagnostic }[] {
-  const out: { uri: vscode.Uri; diagnostic: vscode.Diagnostic }[] = [];
-  for (const [uri, diags] of vscode.languages.getDiagnostics()) {
-    if (path.basename(uri.fsPath) !== 'collection.toml') continue;
-    for (const d of diags) if (codeOf(d) === PATH_MISSING) out.push({ uri, diagnostic: d });
-  }
-  return out;
+/** What `skillmeat-ls prune --format json` prints. */
+export interface PruneResult {
+  dryRun: boolean;
+  artifacts: MissingArtifact[];
+  rowsRemoved: Record<string, number>;
+}
+
+/** "3 group_artifacts, 1 artifact_tags" from the per-table counts (tables with none left out). */
+export function describeRows(rows: Record<string, number>): string {
+  return Object.entries(rows)
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => `${n} ${t}`)
+    .join(', ');
 }
 
 /**
- * SkillMeat: Prune Missing Artifacts — after a confirmation listing them, removes the artifact
- * entries whose files are gone, through the server's prune command or, without one, its quick
- * fixes for `path-missing`.
+ * SkillMeat: Prune Missing Artifacts — lists what the cache keeps as missing (a dry run), asks,
+ * then deletes those artifacts and every row that refers to them. Returns how many were pruned.
  */
 export async function pruneMissing(state: ExtensionState): Promise<number | undefined> {
   if (!requireTrust('Pruning artifacts')) return undefined;
-  const client = requireClient(state, 'prune artifacts');
-  if (!client) return undefined;
-  const missing = missingArtifacts();
+  const cacheFile = state.cacheFile();
+  const preview = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'SkillMeat: looking for missing artifacts' }, () =>
+    state.cli.run<PruneResult>(['prune', '--dry-run', '--cache', cacheFile, '--format', 'json']),
+  );
+  if (preview.code !== 0 || !preview.json) {
+    void vscode.window.showErrorMessage(`SkillMeat: could not list missing artifacts in ${cacheFile}: ${failureMessage(preview)}`);
+    return undefined;
+  }
+  const missing = preview.json.artifacts;
   if (!missing.length) {
-    void vscode.window.showInformationMessage('SkillMeat: every artifact path exists; nothing to prune.');
+    void vscode.window.showInformationMessage('SkillMeat: the cache keeps no missing artifacts; nothing to prune.');
     return 0;
   }
-  const lines = missing.map((m) => `${vscode.workspace.asRelativePath(m.uri)}:${m.diagnostic.range.start.line + 1} — ${m.diagnostic.message}`);
+  const lines = missing.map((m) => `${m.id} (uuid ${m.uuid}), missing since ${m.since}`);
   const ok = await vscode.window.showWarningMessage(
-    `Remove ${missing.length} artifact entr${missing.length === 1 ? 'y' : 'ies'} whose files are missing?`,
-    { modal: true, detail: lines.slice(0, 20).join('\n') + (lines.length > 20 ? `\n… and ${lines.length - 20} more` : '') },
+    `Delete ${missing.length} missing artifact${missing.length === 1 ? '' : 's'} from the SkillMeat cache for good?`,
+    {
+      modal: true,
+      detail:
+        `${lines.slice(0, 15).join('\n')}${lines.length > 15 ? `\n… and ${lines.length - 15} more` : ''}\n\n` +
+        `They are gone from every manifest. Their group, collection and composite memberships, tags and versions go with them; their uuids stay remembered.\nCache: ${cacheFile}`,
+    },
     'Prune',
   );
   if (ok !== 'Prune') return undefined;
-  let removed = 0;
-  if (serverHasCommand(client, SERVER_PRUNE)) {
-    const res = await serverCommand<{ removed?: number } | number | undefined>(client, SERVER_PRUNE, []);
-    removed = typeof res === 'number' ? res : res?.removed ?? missing.length;
-  } else {
-    // Bottom-up, so removing an entry never shifts the ranges of the ones still to go.
-    const sorted = [...missing].sort((a, b) => b.diagnostic.range.start.compareTo(a.diagnostic.range.start));
-    for (const m of sorted) {
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', m.uri, m.diagnostic.range, vscode.CodeActionKind.QuickFix.value);
-      const fix = actions?.find((a) => /remove|prune|delete/i.test(a.title) && (a.edit || a.command) && (a.diagnostics ?? []).some((d) => codeOf(d) === PATH_MISSING));
-      if (!fix) continue;
-      if (fix.edit) await vscode.workspace.applyEdit(fix.edit);
-      if (fix.command) await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
-      removed++;
-    }
-    if (!removed) {
-      void vscode.window.showWarningMessage('SkillMeat: this server version offers no way to remove artifact entries (no skillmeat.pruneMissing command, no quick fix for path-missing).');
-      return 0;
-    }
+  const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'SkillMeat: pruning missing artifacts…' }, () =>
+    state.cli.run<PruneResult>(['prune', '--cache', cacheFile, '--format', 'json']),
+  );
+  if (run.code !== 0 || !run.json) {
+    void vscode.window.showErrorMessage(`SkillMeat: pruning failed: ${failureMessage(run)}`);
+    return undefined;
   }
-  state.output.info(`Pruned ${removed} artifact entr${removed === 1 ? 'y' : 'ies'}: ${lines.join('; ')}`);
-  void vscode.window.showInformationMessage(`SkillMeat: pruned ${removed} artifact entr${removed === 1 ? 'y' : 'ies'}.`);
+  const n = run.json.artifacts.length;
+  const rows = describeRows(run.json.rowsRemoved);
+  const text = `SkillMeat: pruned ${n} missing artifact${n === 1 ? '' : 's'}${rows ? ` (and ${rows})` : ''}.`;
+  state.output.info(`${text} ${run.json.artifacts.map((a) => a.id).join(', ')}`);
+  void vscode.window.showInformationMessage(text);
   state.tree.scheduleRefresh();
-  return removed;
+  return n;
 }

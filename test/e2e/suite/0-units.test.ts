@@ -8,7 +8,8 @@ import { buildServerOptions, documentSelector, initializationOptions, isManifest
 import { expandHome, readConfig, resolveCacheFile } from '../../../client/src/config';
 import { backupPattern, migrationPicks, revertedBy } from '../../../client/src/commands/migrateCache';
 import { describeUuidResult } from '../../../client/src/commands/writeUuids';
-import { relationsFor } from '../../../client/src/commands/linkArtifacts';
+import { linkArgs, lockedHash, relationsFor } from '../../../client/src/commands/linkArtifacts';
+import { describeRows } from '../../../client/src/commands/pruneMissing';
 import { collectionFromSymbols, containsInHover, membersInText, parseTypedName, uuidInText, type SymbolLike } from '../../../client/src/ui/artifactModel';
 import { renderStatus, shortRevision } from '../../../client/src/ui/statusBar';
 import type { MigrationStatus } from '../../../client/src/cacheCli';
@@ -145,5 +146,25 @@ describe('client units', () => {
     assert.equal(describeUuidResult({ applied: false, failureReason: 'stale', uuids: 2 }), 'no uuids written: stale');
     assert.deepEqual(relationsFor('group'), ['member']);
     assert.deepEqual(relationsFor('artifact'), ['requires', 'enables', 'related']);
+    assert.deepEqual(relationsFor('composite'), ['contains', 'requires', 'extends']);
+    assert.equal(describeRows({ group_artifacts: 2, artifact_tags: 0, collection_artifacts: 1 }), '2 group_artifacts, 1 collection_artifacts');
+  });
+
+  it('builds the link command line and finds the locked hash to pin', () => {
+    const base = { collection: 'file:///w/c/default/collection.toml', collectionName: 'default', child: 'skill:pdf-tools' };
+    assert.deepEqual(linkArgs({ ...base, parent: 'group:Writing kit', relation: 'member' }, '/c.db', ['/w']), [
+      'link', '--group', 'Writing kit', '--child', 'skill:pdf-tools', '--collection', 'default', '--cache', '/c.db', '--format', 'json', '/w',
+    ]);
+    assert.deepEqual(linkArgs({ ...base, parent: 'composite:x', relation: 'contains', pin: 'ab' }, '/c.db', ['/w', '/v'], '/root'), [
+      'link', '--parent', 'composite:x', '--relation', 'contains', '--child', 'skill:pdf-tools', '--collection', 'default', '--pin', 'ab',
+      '--cache', '/c.db', '--format', 'json', '--collections-root', '/root', '/w', '/v',
+    ]);
+    const h1 = 'a'.repeat(64);
+    const h2 = 'b'.repeat(64);
+    const lock = `[lock]\nversion = "1.0.0"\n\n[lock.entries."pdf-tools::skill"]\ncontent_hash = "${h1}"\n\n[lock.entries."x.y::agent"]\nfetched = "t"\ncontent_hash = "${h2}"\n`;
+    assert.equal(lockedHash(lock, 'skill', 'pdf-tools'), h1);
+    assert.equal(lockedHash(lock, 'agent', 'x.y'), h2);
+    assert.equal(lockedHash(lock, 'agent', 'xzy'), undefined);
+    assert.equal(lockedHash(lock, 'command', 'pdf-tools'), undefined);
   });
 });

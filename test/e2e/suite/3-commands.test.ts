@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MigrateResult } from '../../../client/src/cacheCli';
 import type { LinkOutcome } from '../../../client/src/commands/linkArtifacts';
-import { api, byLabel, fileUri, open, stubWindow, waitFor } from './helpers';
+import { api, byLabel, fileUri, open, root, stubWindow, waitFor } from './helpers';
 
 const DEFAULT = 'collections/default/collection.toml';
 const uuidLines = (text: string) => text.match(/^\s*uuid\s*=\s*"([^"]*)"/gm) ?? [];
@@ -124,10 +124,89 @@ describe('commands', () => {
       assert.equal(stub.shown.filter((s) => s.kind === 'pick').length, 3);
     });
 
-    it('writes the link through the server or the CLI', async function () {
-      if (!outcome || outcome.via === 'unavailable') this.skip(); // neither backend exists in this build
-      assert.ok(outcome.ok, outcome.message);
+    it('takes the parent from an Artifacts row, and ignores a file Uri from the explorer menu', async () => {
+      const a = await api();
+      const roots = await a.state.tree.getChildren();
+      const def = roots.find((n) => n.kind === 'collection' && n.item.name === 'default');
+      assert.ok(def, 'no "default" collection row');
+      const group = (await a.state.tree.getChildren(def)).find((n) => n.kind === 'group' && n.item.name === 'Writing kit');
+      assert.ok(group, 'no "Writing kit" row');
+      let stub = stubWindow({ picks: [byLabel(/^changelog-writer$/), byLabel(/^group member$/)] });
+      let fromRow: LinkOutcome | undefined;
+      try {
+        fromRow = await vscode.commands.executeCommand<LinkOutcome>('skillmeat.link', group);
+      } finally {
+        stub.restore();
+      }
+      assert.equal(fromRow?.request.parent, 'group:Writing kit');
+      assert.equal(stub.shown.filter((s) => s.kind === 'pick').length, 2);
+      stub = stubWindow({ picks: [byLabel(/^Writing kit$/), byLabel(/^pdf-tools$/), byLabel(/^group member$/)] });
+      try {
+        const fromMenu = await vscode.commands.executeCommand<LinkOutcome>('skillmeat.link', fileUri(DEFAULT));
+        assert.equal(fromMenu?.request.child, 'skill:pdf-tools');
+      } finally {
+        stub.restore();
+      }
     });
+
+    it('writes the group member to collection.toml through the CLI or the server', async () => {
+      assert.ok(outcome, 'the first link test did not run');
+      assert.notEqual(outcome.via, 'unavailable', outcome.message);
+      assert.ok(outcome.ok, outcome.message);
+      const text = await waitFor('the new member on disk', () => {
+        const t = fs.readFileSync(fileUri(DEFAULT).fsPath, 'utf8');
+        return /members = \[[^\]]*"skill:pdf-tools"/.test(t) ? t : undefined;
+      });
+      assert.match(text, /members = \[[^\]]*"skill:pdf-tool",/, 'the other members stay');
+    });
+
+    it('links a composite member pinned to the locked version', async () => {
+      await api();
+      const stub = stubWindow({ picks: [byLabel(/^git-workflow-pro$/), byLabel(/^pdf-tools$/), byLabel(/^contains$/), byLabel(/^Pin to the current version$/)] });
+      let r: LinkOutcome | undefined;
+      try {
+        r = await vscode.commands.executeCommand<LinkOutcome>('skillmeat.link');
+      } finally {
+        stub.restore();
+      }
+      assert.ok(r?.ok, JSON.stringify(r));
+      assert.equal(r.request.pin, '0c7d6b2a9e41f3358d2cbb1e5a7f90c4e2d1b6a8f3e5c7d9b0a1c2e3f4a5b6c7');
+      assert.match(r.message, /composite:git-workflow-pro.*contains skill:pdf-tools/);
+    });
+  });
+
+  it('Prune Missing Artifacts lists what the cache keeps as missing, asks, and deletes it', async () => {
+    const a = await api();
+    const file = fileUri(DEFAULT).fsPath;
+    const original = fs.readFileSync(file, 'utf8');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skillmeat-prune-'));
+    const cacheFile = path.join(dir, 'cache.db');
+    const sync = async () => {
+      const r = await a.state.cli.run(['uuids', root(), '--cache', cacheFile]);
+      assert.equal(r.code === 0 || r.code === 1, true, r.stderr);
+    };
+    await sync();
+    // review-pr leaves collection.toml but keeps its lock entry: the cache now keeps it as missing.
+    const block = /\[\[artifacts\]\]\nname = "review-pr"[\s\S]*?(?=\n\[\[artifacts\]\])/.exec(original);
+    assert.ok(block, 'review-pr entry not found');
+    fs.writeFileSync(file, original.replace(block[0], ''));
+    const stub = stubWindow({ reply: (text) => (/^Delete \d+ missing/.test(text) ? 'Prune' : undefined) });
+    try {
+      await sync();
+      await vscode.workspace.getConfiguration('skillmeat').update('cacheFile', cacheFile, vscode.ConfigurationTarget.Workspace);
+      const n = await vscode.commands.executeCommand<number>('skillmeat.prune');
+      const confirm = stub.shown.find((m) => /^Delete \d+ missing/.test(m.text));
+      assert.ok(confirm, JSON.stringify(stub.shown));
+      assert.match(confirm.detail ?? '', /command:review-pr/);
+      assert.ok(n && n >= 1, `pruned ${n}`);
+      assert.ok(stub.shown.some((m) => m.kind === 'info' && /pruned \d+ missing artifact/.test(m.text)), JSON.stringify(stub.shown));
+      const again = await a.state.cli.run<{ artifacts: unknown[] }>(['prune', '--dry-run', '--cache', cacheFile, '--format', 'json']);
+      assert.deepEqual(again.json?.artifacts, []);
+    } finally {
+      stub.restore();
+      fs.writeFileSync(file, original);
+      await vscode.workspace.getConfiguration('skillmeat').update('cacheFile', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('Rebuild Cache asks the server to re-index and reports it', async () => {
