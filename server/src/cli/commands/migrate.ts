@@ -19,6 +19,7 @@ Shows or changes the schema revision of the editor's artifact cache (an SQLite f
 
 Every up/down first copies the cache to <cache>.backup-<time>-<revision> (the newest five
 are kept); each migration runs in one transaction and a failure leaves the file as it was.
+Close editors using the cache before "down": an editor upgrades it again when it next saves.
 
 Options:
   --to REV         target revision: an id, its number (0004), or "base" (down only)

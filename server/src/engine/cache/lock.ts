@@ -180,7 +180,8 @@ export function acquireLock(file: string, opts: LockOptions = {}): Result<HeldLo
         };
       }
     } catch (e) {
-      return { ok: false, error: cacheError('LOCKED', `could not create the lock file ${lockPath}: ${messageOf(e)}`) };
+      // Not contention: the folder cannot be written (read-only, permissions, full disk).
+      return { ok: false, error: cacheError('SAVE_FAILED', `could not create the lock file ${lockPath}: ${messageOf(e)}; nothing was written`) };
     }
     const holder = readLockOwner(lockPath);
     if (isStale(lockPath, holder, o)) {
