@@ -39,6 +39,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
     readyResolve = res;
     readyReject = rej;
   });
+  // Nobody may be waiting when the server fails to start; the output channel already says why.
+  ready.catch(() => undefined);
 
   const startClient = async (): Promise<void> => {
     await stopping;
@@ -124,6 +126,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
         readyResolve = res;
         readyReject = rej;
       });
+      ready.catch(() => undefined);
       await stopClient();
       await startClient();
     },

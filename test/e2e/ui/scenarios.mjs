@@ -213,6 +213,9 @@ export async function runUiScenarios({ tools, outDir, log }) {
     });
 
     await step('the Artifacts view lists collections, groups and artifacts', async () => {
+      await palette('>Notifications: Clear All Notifications');
+      await pickRow('Clear All Notifications').waitFor({ timeout: LONG });
+      await page.keyboard.press('Enter');
       await page.keyboard.press('Control+Shift+E');
       const header = page.locator('.sidebar .pane-header', { hasText: 'Artifacts' }).first();
       await header.waitFor({ timeout: LONG });
