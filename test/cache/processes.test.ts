@@ -42,7 +42,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 describe('cache file shared by real processes', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let dir: string;
   let cleanup: () => void;
   let file: string;

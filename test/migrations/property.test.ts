@@ -124,7 +124,9 @@ function toDataset(r: Raw): LegacyDataset {
   return { artifacts, collections, groups, tags, collectionArtifacts, groupArtifacts, artifactTags };
 }
 
-describe('property: up then down to any revision restores the exact rows', () => {
+describe('property: up then down to any revision restores the exact rows', function () {
+  // ~5 s alone; generous because the machine is shared with other test suites.
+  this.timeout(120_000);
   let SQL: SqlJsStatic;
   before(async () => {
     SQL = await loadSqlJs();
