@@ -8,6 +8,7 @@ import { acquireLock, lockPathFor } from '../../server/src/engine/cache/lock';
 import { migrationStatus } from '../../server/src/engine/cache/migrate';
 import { SaveScheduler } from '../../server/src/engine/cache/scheduler';
 import { loadSqlJs } from '../../server/src/engine/cache/sqljs';
+import { writeTransaction } from '../../server/src/engine/cache/store';
 import { dbAt, snapshotTables } from '../migrations/fixtures';
 import { FakeTimers, deadPid, ls, modeOf, tempDir } from './helpers';
 
@@ -388,6 +389,15 @@ describe('cache file', () => {
     assert.equal(later.ok, true);
     if (later.ok) later.value.release();
     assert.equal(fs.existsSync(lp), false);
+  });
+
+  it('refuses to save in the middle of a write transaction', async () => {
+    const o = await open(file);
+    const r = writeTransaction(o.cache.db, () => o.cache.save());
+    assert.ok(r.ok && !r.value.value.ok);
+    if (r.ok && !r.value.value.ok) assert.match(r.value.value.error.message, /inside a write transaction/);
+    assert.equal(o.cache.save().ok, true);
+    o.cache.close();
   });
 
   it('status without migrating does not create the file', async () => {

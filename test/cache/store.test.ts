@@ -168,6 +168,9 @@ describe('head schema and store API', () => {
     assert.equal(store.getGeneration(db), 1);
     const nested = store.writeTransaction(db, () => store.writeTransaction(db, () => 1));
     assert.ok(nested.ok && !nested.value.value.ok);
+    assert.equal(store.inWriteTransaction(db), false);
+    const inside = store.writeTransaction(db, () => store.inWriteTransaction(db));
+    assert.ok(inside.ok && inside.value.value === true);
   });
 
   it('uuids stay stable per type:name across removal, and declared uuids are honoured when free', async () => {

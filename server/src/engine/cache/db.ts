@@ -10,6 +10,7 @@ import { cacheError, messageOf, type CacheError, type Result } from './errors';
 import { acquireLock, type HeldLock, type LockOptions } from './lock';
 import { migrateDown, migrateUp, migrationStatus, planMigration, type MigrateOptions, type MigrateResult, type MigrationStatus } from './migrate';
 import { SaveScheduler, type SaveSchedulerOptions } from './scheduler';
+import { inWriteTransaction } from './store';
 import { loadSqlJs, newDatabase } from './sqljs';
 
 /** The file name of the editor's cache inside the SkillMeat home. */
@@ -235,6 +236,9 @@ export class CacheFile {
   /** Writes the database to its file: locked, refused if someone else wrote since our read, atomic. */
   save(): Result<SaveInfo> {
     if (this.closed) return { ok: false, error: cacheError('CLOSED', 'the cache is closed') };
+    if (inWriteTransaction(this.current)) {
+      return { ok: false, error: cacheError('INTERNAL', 'save was called inside a write transaction; save after it commits') };
+    }
     const r = this.withLock('save', (): Result<SaveInfo> => {
       const conflict = this.changedOnDisk();
       if (conflict) return { ok: false, error: conflict };

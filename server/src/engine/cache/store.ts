@@ -47,6 +47,11 @@ export function tagSlug(name: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
+/** Whether a writeTransaction is open on `db` (an image exported now would be half a write). */
+export function inWriteTransaction(db: Database): boolean {
+  return inTransaction.has(db);
+}
+
 /** The cache's write generation; every committed writeTransaction adds one. */
 export function getGeneration(db: Database): number {
   return Number(one(db, "SELECT value FROM cache_meta WHERE key = 'generation'")?.value ?? 0);
