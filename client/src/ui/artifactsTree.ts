@@ -147,17 +147,28 @@ export class ArtifactsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n\n');
   }
 
-  /** Fills an artifact's tooltip with the server's hover (uuid, path, deployments) when the pointer rests on it. */
+  /**
+   * Fills the tooltip of an artifact or composite when the pointer rests on it: the server's hover
+   * (uuid, path, groups, deployments), else the uuid alone. Lazy, because a hover per row up front
+   * would cost a request per artifact.
+   */
   async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'artifact' && node.kind !== 'composite') return item;
-    const def = node.kind === 'artifact' && node.asMember ? this.definitionOf(node.collection, node.item) : node.item;
-    if (!def) return item;
-    const md = await this.hoverAt(node.uri, def.range);
-    if (md.trim()) item.tooltip = new vscode.MarkdownString(md);
+    const def = node.kind === 'artifact' ? (node.asMember ? this.definitionOf(node.collection, node.item) : node.item) : node.item;
+    const md = def ? await this.hoverAt(node.uri, def.range).catch(() => '') : '';
+    item.tooltip = md.trim() ? new vscode.MarkdownString(md) : this.plainTooltip(node);
     return item;
   }
 
-  /** How a row looks: label, icon, tooltip with the uuid, and a click that reveals it. */
+  private plainTooltip(node: Extract<TreeNode, { kind: 'artifact' | 'composite' }>): vscode.MarkdownString {
+    const type = node.kind === 'composite' ? 'composite' : node.item.type;
+    const uuid = node.item.uuid ?? (node.kind === 'artifact' ? this.definitionOf(node.collection, node.item)?.uuid : undefined);
+    const md = new vscode.MarkdownString(`**${type}:${node.item.name}**\n\n`);
+    md.appendMarkdown(uuid ? `uuid \`${uuid}\`` : '_no uuid yet (SkillMeat: Write Missing UUIDs)_');
+    return md;
+  }
+
+  /** How a row looks: label, icon, description, context, and a click that reveals it. */
   getTreeItem(node: TreeNode): vscode.TreeItem {
     if (node.kind === 'message') {
       const t = new vscode.TreeItem(node.text);
@@ -178,7 +189,8 @@ export class ArtifactsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
       t.iconPath = new vscode.ThemeIcon(node.kind === 'group' ? 'layers' : 'package');
       // A composite's members are only known once expanded (they come from the server's hover).
       t.description = node.kind === 'group' || node.item.members.length ? `${node.kind} · ${node.item.members.length}` : node.kind;
-      t.tooltip = node.kind === 'composite' ? `composite:${node.item.name}${node.item.uuid ? `\nuuid ${node.item.uuid}` : ''}` : `Group "${node.item.name}"`;
+      // A composite's tooltip comes from resolveTreeItem.
+      if (node.kind === 'group') t.tooltip = `Group "${node.item.name}"`;
       t.contextValue = node.kind;
       return t;
     }
@@ -190,9 +202,7 @@ export class ArtifactsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     const unknown = node.asMember && !def && node.collection.artifacts.length > 0 && !node.collection.composites.some((c) => c.members.includes(a));
     t.iconPath = unknown ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(iconForType(a.type));
     t.description = unknown ? `${a.type} · unknown` : a.type;
-    const md = new vscode.MarkdownString(`**${a.type}:${a.name}**\n\n`);
-    md.appendMarkdown(uuid ? `uuid \`${uuid}\`` : '_no uuid yet (SkillMeat: Write Missing UUIDs)_');
-    t.tooltip = md;
+    // The tooltip (server hover, or the uuid) comes from resolveTreeItem.
     t.contextValue = uuid ? 'artifact.withUuid' : 'artifact';
     t.command = { command: 'skillmeat.artifacts.reveal', title: 'Reveal in Manifest', arguments: [node] };
     return t;

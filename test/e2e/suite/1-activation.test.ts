@@ -43,4 +43,16 @@ describe('activation', () => {
     assert.ok(def.composites.some((g) => g.name === 'git-workflow-pro'), 'composite git-workflow-pro missing from the view');
     await waitFor('the status bar artifact count', () => (a.state.statusBar.current.artifacts ?? 0) >= 10);
   });
+
+  it('shows the server hover, uuid included, as an artifact row\'s tooltip', async () => {
+    const a = await api();
+    const def = (await a.state.tree.getChildren()).find((n) => n.kind === 'collection' && n.item.name === 'default');
+    assert.ok(def);
+    const row = (await a.state.tree.getChildren(def)).find((n) => n.kind === 'artifact' && n.item.name === 'pdf-tools');
+    assert.ok(row, 'no pdf-tools row');
+    const item = await a.state.tree.resolveTreeItem(a.state.tree.getTreeItem(row), row);
+    const tip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip);
+    assert.ok(tip.includes(PDF_TOOLS_UUID), tip);
+    assert.match(tip, /collection/);
+  });
 });

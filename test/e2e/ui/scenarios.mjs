@@ -236,7 +236,9 @@ export async function runUiScenarios({ tools, outDir, log }) {
       await pane.locator('.monaco-list-row', { hasText: 'skill · unknown' }).first().waitFor({ timeout: LONG });
       await pane.locator('.monaco-list-row', { hasText: 'git-workflow-pro' }).first().click();
       await pane.locator('.monaco-list-row', { hasText: 'squash-commits' }).first().waitFor({ timeout: LONG });
-      await page.mouse.move(5, 5);
+      // Resting on an artifact shows the server's hover as its tooltip, uuid included.
+      await pane.locator('.monaco-list-row', { hasText: /^\s*pdf-tools\s*skill\s*$/ }).first().hover();
+      await page.locator('.monaco-hover, .workbench-hover').filter({ hasText: '9b2e6c1f04a84d7e8c3b5a6f7e8d9c0b', visible: true }).first().waitFor({ timeout: LONG });
       await shot('07-artifacts.png');
     });
   } catch (e) {
