@@ -117,7 +117,7 @@ describe('sync: manifests → cache', () => {
     const agent = 'c41d7e0a2b9f4e8d8a6b5c4d3e2f1a09';
     db.run("INSERT INTO composite_memberships (collection_id, composite_id, child_artifact_uuid, relationship_type, created_at, source) SELECT id, 'composite:kit', ?, 'requires', ?, 'user' FROM collections", [agent, NOW]);
     fs.rmSync(dir.path('collections/main/plugins/kit/commands'), { recursive: true });
-    ws.load(dir.path(C));
+    ws.invalidate(); // what the watcher does when a folder changes
     sync();
     const members = rows(db, "SELECT a.id, m.source FROM composite_memberships m JOIN artifacts a ON a.uuid = m.child_artifact_uuid WHERE m.composite_id = 'composite:kit' ORDER BY a.id");
     assert.deepEqual(members, [

@@ -31,12 +31,40 @@ export interface CollectionInfo {
   composites: DiscoveredComposite[];
 }
 
+/**
+ * What one collection.toml alone determines (its artifacts by key, tags, groups), built once per
+ * SourceFile: an index rebuilt after a keystroke elsewhere reuses it instead of re-walking tens
+ * of thousands of artifacts.
+ */
+const CORES = new WeakMap<SourceFile, CollectionInfo>();
+
+function buildCollection(source: SourceFile, model: CollectionModel): CollectionInfo {
+  const info: CollectionInfo = {
+    source,
+    model,
+    name: model.name?.value ?? path.basename(model.dir),
+    artifacts: [],
+    byKey: new Map(),
+    tagsBySlug: new Map(),
+    groupsByName: new Map(),
+    composites: [],
+  };
+  for (const entry of model.artifacts) {
+    if (!entry.name || !entry.type) continue;
+    const site: ArtifactSite = { collection: info, entry, type: entry.type.value, name: entry.name.value };
+    info.artifacts.push(site);
+    push(info.byKey, lookupKey(site.type, site.name), site);
+  }
+  for (const t of model.tagDefinitions) if (t.slug && !info.tagsBySlug.has(t.slug.value)) info.tagsBySlug.set(t.slug.value, t);
+  for (const g of model.groups) if (g.name && !info.groupsByName.has(g.name.value)) info.groupsByName.set(g.name.value, g);
+  return info;
+}
+
 /** The cross-file view: collections, artifacts by name and uuid, deployments, composites. */
 export class WorkspaceIndex {
   readonly collections: CollectionInfo[] = [];
   readonly byName = new Map<string, CollectionInfo[]>();
   readonly byDir = new Map<string, CollectionInfo>();
-  readonly byUuid = new Map<string, ArtifactSite[]>();
   readonly deployments: { source: SourceFile; model: DeployedModel }[] = [];
   readonly others: SourceFile[] = [];
 
@@ -65,28 +93,28 @@ export class WorkspaceIndex {
   }
 
   private addCollection(source: SourceFile, model: CollectionModel): void {
-    const info: CollectionInfo = {
-      source,
-      model,
-      name: model.name?.value ?? path.basename(model.dir),
-      artifacts: [],
-      byKey: new Map(),
-      tagsBySlug: new Map(),
-      groupsByName: new Map(),
-      composites: [],
-    };
-    for (const entry of model.artifacts) {
-      if (!entry.name || !entry.type) continue;
-      const site: ArtifactSite = { collection: info, entry, type: entry.type.value, name: entry.name.value };
-      info.artifacts.push(site);
-      push(info.byKey, lookupKey(site.type, site.name), site);
-      if (entry.uuid) push(this.byUuid, entry.uuid.value, site);
+    let info = CORES.get(source);
+    if (!info) {
+      info = buildCollection(source, model);
+      CORES.set(source, info);
     }
-    for (const t of model.tagDefinitions) if (t.slug && !info.tagsBySlug.has(t.slug.value)) info.tagsBySlug.set(t.slug.value, t);
-    for (const g of model.groups) if (g.name && !info.groupsByName.has(g.name.value)) info.groupsByName.set(g.name.value, g);
+    // Parts that depend on other files are filled in afresh by every index.
+    info.lock = undefined;
+    info.composites = [];
     this.collections.push(info);
     push(this.byName, info.name, info);
     this.byDir.set(model.dir, info);
+  }
+
+  private uuids?: Map<string, ArtifactSite[]>;
+
+  /** Artifacts by the uuid their manifest gives, built on first use (most re-checks never ask). */
+  get byUuid(): Map<string, ArtifactSite[]> {
+    if (!this.uuids) {
+      this.uuids = new Map();
+      for (const c of this.collections) for (const site of c.artifacts) if (site.entry.uuid) push(this.uuids, site.entry.uuid.value, site);
+    }
+    return this.uuids;
   }
 
   /** The artifact of a collection with this type and (extension-stripped) name. */

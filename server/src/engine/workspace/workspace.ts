@@ -6,7 +6,8 @@ import { decodeToml } from '../toml/decode';
 import { type SourceFile, analyzeText } from './sourceFile';
 import { WorkspaceIndex } from './index';
 import type { Diagnostic } from '../diagnostics/diagnostic';
-import { runRules, type RuleOptions } from '../diagnostics/rules';
+import { runRules, RuleMemo, type RuleOptions } from '../diagnostics/rules';
+import { DiskCache } from './diskCache';
 
 /** Options of a workspace. */
 export interface WorkspaceOptions {
@@ -31,7 +32,19 @@ export class Workspace {
   private indexCache?: { revision: number; index: WorkspaceIndex };
   private diagCache?: { revision: number; byFile: Map<string, Diagnostic[]> };
 
-  constructor(readonly host: Host, readonly options: WorkspaceOptions = {}) {}
+  /** Disk facts for the rules and composite discovery, kept until the disk changes (invalidate). */
+  private readonly disk: DiskCache;
+  private readonly memo = new RuleMemo();
+
+  constructor(readonly host: Host, readonly options: WorkspaceOptions = {}) {
+    this.disk = new DiskCache(host);
+  }
+
+  /** Replaces what the cache tells the rules (e.g. remembered uuids); findings are recomputed. */
+  setRuleOptions(rules: RuleOptions): void {
+    this.options.rules = rules;
+    this.revision++;
+  }
 
   /** A counter bumped by every change. */
   get currentRevision(): number {
@@ -137,13 +150,14 @@ export class Workspace {
    * composites live on disk outside the manifests, and their changes alter the findings.
    */
   invalidate(): void {
+    this.disk.clear();
     this.revision++;
   }
 
   /** The cross-file index of the current revision. */
   index(): WorkspaceIndex {
     if (this.indexCache?.revision !== this.revision) {
-      this.indexCache = { revision: this.revision, index: new WorkspaceIndex(this.files.values(), this.host) };
+      this.indexCache = { revision: this.revision, index: new WorkspaceIndex(this.files.values(), this.disk) };
     }
     return this.indexCache.index;
   }
@@ -153,7 +167,7 @@ export class Workspace {
     if (this.diagCache?.revision !== this.revision) {
       const byFile = new Map<string, Diagnostic[]>();
       for (const sf of this.files.values()) byFile.set(sf.file, [...sf.local]);
-      for (const d of runRules(this.index(), this.host, this.options.rules ?? {})) {
+      for (const d of runRules(this.index(), this.disk, this.options.rules ?? {}, this.memo, this.disk.generation)) {
         const list = byFile.get(d.file);
         if (list) list.push(d);
         else byFile.set(d.file, [d]);

@@ -8,15 +8,13 @@ import { GROUP_COLORS, ORIGIN_SOURCES, TOOLS } from '../../model/vocabulary';
 import { closestNames } from '../../workspace/suggest';
 
 /** Rules local to one collection.toml that need more than one entry: names, duplicates, vocabularies. */
-export function checkCollections(ctx: RuleContext): void {
-  for (const c of ctx.index.collections) {
-    const sink = ctx.sink(c.source);
-    checkHeader(c, sink);
-    checkArtifacts(c, sink);
-    checkMcpServers(c, sink);
-    checkTagDefinitions(c, sink);
-    checkGroupFields(c, sink);
-  }
+export function checkCollection(ctx: RuleContext, c: CollectionInfo): void {
+  const sink = ctx.sink(c.source);
+  checkHeader(c, sink);
+  checkArtifacts(c, sink);
+  checkMcpServers(c, sink);
+  checkTagDefinitions(c, sink);
+  checkGroupFields(c, sink);
 }
 
 function checkHeader(c: CollectionInfo, sink: DiagnosticSink): void {

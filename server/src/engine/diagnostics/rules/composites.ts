@@ -20,22 +20,20 @@ function anchorOf(ctx: RuleContext, c: CollectionInfo, comp: DiscoveredComposite
 }
 
 /** Composite rules: members must be deployable types, and composites must not contain each other in a cycle. */
-export function checkComposites(ctx: RuleContext): void {
-  for (const c of ctx.index.collections) {
-    const byName = new Map(c.composites.map((k) => [k.name, k]));
-    for (const comp of c.composites) {
-      const anchor = anchorOf(ctx, c, comp);
-      if (!anchor) continue;
-      const sink = ctx.sink(anchor.source);
-      for (const child of comp.children) {
-        if (!isOneOf(DEPLOYABLE_TYPES, child.type)) {
-          sink.add('non-deployable-member', anchor.span, `composite "${comp.name}" contains ${child.type} "${child.name}" (${path.relative(c.model.dir, child.path)}); only ${DEPLOYABLE_TYPES.join(', ')} can be members`);
-        }
+export function checkCompositesOf(ctx: RuleContext, c: CollectionInfo): void {
+  const byName = new Map(c.composites.map((k) => [k.name, k]));
+  for (const comp of c.composites) {
+    const anchor = anchorOf(ctx, c, comp);
+    if (!anchor) continue;
+    const sink = ctx.sink(anchor.source);
+    for (const child of comp.children) {
+      if (!isOneOf(DEPLOYABLE_TYPES, child.type)) {
+        sink.add('non-deployable-member', anchor.span, `composite "${comp.name}" contains ${child.type} "${child.name}" (${path.relative(c.model.dir, child.path)}); only ${DEPLOYABLE_TYPES.join(', ')} can be members`);
       }
-      const cycle = findCycle(comp.name, byName);
-      if (cycle) {
-        sink.add('membership-cycle', anchor.span, `composite membership cycle: ${cycle.map((n) => `composite:${n}`).join(' → ')}`);
-      }
+    }
+    const cycle = findCycle(comp.name, byName);
+    if (cycle) {
+      sink.add('membership-cycle', anchor.span, `composite membership cycle: ${cycle.map((n) => `composite:${n}`).join(' → ')}`);
     }
   }
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { RuleContext } from './context';
-import type { DeployedRecord } from '../../model/deployed';
+import type { DeployedModel, DeployedRecord } from '../../model/deployed';
+import type { SourceFile } from '../../workspace/sourceFile';
 import { isUuid, stripExtension } from '../../model/identity';
 import { closestNames } from '../../workspace/suggest';
 import { resolveInside, checkContainer } from './paths';
@@ -9,66 +10,64 @@ import { reportUnknown } from './references';
 const HASH = /^[0-9a-fA-F]{64}$/;
 
 /** Rules on deployed records: paths inside the profile root, identity, hashes, and resolution into collections. */
-export function checkDeployments(ctx: RuleContext): void {
+export function checkDeployment(ctx: RuleContext, { source, model }: { source: SourceFile; model: DeployedModel }): void {
   const anyCollections = ctx.index.collections.length > 0;
-  for (const { source, model } of ctx.index.deployments) {
-    const sink = ctx.sink(source);
-    const seen = new Map<string, DeployedRecord>();
-    const folder = path.basename(model.profileRoot);
-    for (const r of model.records) {
-      const what = r.name ? `deployed ${r.type?.value ?? 'artifact'} "${r.name.value}"` : 'a deployed record';
-      if (r.artifactPath) {
-        const v = resolveInside(model.profileRoot, r.artifactPath.value);
-        if (!v.ok) {
-          sink.add('path-escapes-root', r.artifactPath.span, `artifact_path "${r.artifactPath.value}" ${v.why}; it must stay inside the profile root ${folder}/`, { severity: 'error' });
-        } else if (r.type) {
-          checkContainer(r.artifactPath, r.type.value, sink, 'profile root');
-        }
+  const sink = ctx.sink(source);
+  const seen = new Map<string, DeployedRecord>();
+  const folder = path.basename(model.profileRoot);
+  for (const r of model.records) {
+    const what = r.name ? `deployed ${r.type?.value ?? 'artifact'} "${r.name.value}"` : 'a deployed record';
+    if (r.artifactPath) {
+      const v = resolveInside(model.profileRoot, r.artifactPath.value);
+      if (!v.ok) {
+        sink.add('path-escapes-root', r.artifactPath.span, `artifact_path "${r.artifactPath.value}" ${v.why}; it must stay inside the profile root ${folder}/`, { severity: 'error' });
+      } else if (r.type) {
+        checkContainer(r.artifactPath, r.type.value, sink, 'profile root');
       }
-      if (r.name && r.type) {
-        const key = `${stripExtension(r.name.value)}\u0000${r.type.value}\u0000${r.profileId?.value ?? 'claude_code'}`;
-        const first = seen.get(key);
-        if (first) {
-          sink.add('duplicate-deployment', r.name.span, `${what} is deployed twice to profile "${r.profileId?.value ?? 'claude_code'}" (first at line ${source.lines.positionAt(first.name!.span.start).line + 1}); SkillMeat keeps one`);
-        } else seen.set(key, r);
-      }
-      for (const h of [r.contentHash, r.collectionSha]) {
-        if (h && !HASH.test(h.value)) sink.add('invalid-hash', h.span, `hash "${h.value}" is not a SHA-256 (64 hex digits)`);
-      }
-      if (r.contentHash && r.collectionSha && HASH.test(r.contentHash.value) && r.contentHash.value !== r.collectionSha.value) {
-        sink.add('invalid-hash', r.collectionSha.span, 'collection_sha differs from content_hash; SkillMeat rewrites it to content_hash and reads content_hash');
-      }
-      if (r.profileRootDir && r.profileRootDir.value !== folder) {
-        sink.add('profile-root-mismatch', r.profileRootDir.span, `profile_root_dir is "${r.profileRootDir.value}" but this file is in "${folder}"`, { data: { replacement: JSON.stringify(folder) } });
-      }
-      if (r.uuid && !isUuid(r.uuid.value)) {
-        sink.add('invalid-uuid', r.uuid.span, `artifact_uuid "${r.uuid.value}" must be 32 lower-case hex digits without dashes`);
-      }
-      if (!anyCollections || !r.fromCollection || r.fromCollection.value === 'enterprise') continue;
-      const cols = ctx.index.byName.get(r.fromCollection.value);
-      if (!cols) {
-        const s = closestNames(r.fromCollection.value, ctx.index.byName.keys());
-        sink.add('unknown-collection', r.fromCollection.span, `from_collection "${r.fromCollection.value}" names no known collection${s.length ? ` (did you mean "${s[0]}"?)` : ''}; known: ${[...ctx.index.byName.keys()].join(', ')}`, { data: { suggestions: s } });
+    }
+    if (r.name && r.type) {
+      const key = `${stripExtension(r.name.value)}\u0000${r.type.value}\u0000${r.profileId?.value ?? 'claude_code'}`;
+      const first = seen.get(key);
+      if (first) {
+        sink.add('duplicate-deployment', r.name.span, `${what} is deployed twice to profile "${r.profileId?.value ?? 'claude_code'}" (first at line ${source.lines.positionAt(first.name!.span.start).line + 1}); SkillMeat keeps one`);
+      } else seen.set(key, r);
+    }
+    for (const h of [r.contentHash, r.collectionSha]) {
+      if (h && !HASH.test(h.value)) sink.add('invalid-hash', h.span, `hash "${h.value}" is not a SHA-256 (64 hex digits)`);
+    }
+    if (r.contentHash && r.collectionSha && HASH.test(r.contentHash.value) && r.contentHash.value !== r.collectionSha.value) {
+      sink.add('invalid-hash', r.collectionSha.span, 'collection_sha differs from content_hash; SkillMeat rewrites it to content_hash and reads content_hash');
+    }
+    if (r.profileRootDir && r.profileRootDir.value !== folder) {
+      sink.add('profile-root-mismatch', r.profileRootDir.span, `profile_root_dir is "${r.profileRootDir.value}" but this file is in "${folder}"`, { data: { replacement: JSON.stringify(folder) } });
+    }
+    if (r.uuid && !isUuid(r.uuid.value)) {
+      sink.add('invalid-uuid', r.uuid.span, `artifact_uuid "${r.uuid.value}" must be 32 lower-case hex digits without dashes`);
+    }
+    if (!anyCollections || !r.fromCollection || r.fromCollection.value === 'enterprise') continue;
+    const cols = ctx.index.byName.get(r.fromCollection.value);
+    if (!cols) {
+      const s = closestNames(r.fromCollection.value, ctx.index.byName.keys());
+      sink.add('unknown-collection', r.fromCollection.span, `from_collection "${r.fromCollection.value}" names no known collection${s.length ? ` (did you mean "${s[0]}"?)` : ''}; known: ${[...ctx.index.byName.keys()].join(', ')}`, { data: { suggestions: s } });
+      continue;
+    }
+    const c = cols[0];
+    if (r.name && r.type) {
+      const site = ctx.index.resolve(c, r.type.value, r.name.value);
+      if (!site) {
+        reportUnknown(ctx.index, c, sink, r.name, r.type.value, r.name.value, what, 'type:name');
         continue;
       }
-      const c = cols[0];
-      if (r.name && r.type) {
-        const site = ctx.index.resolve(c, r.type.value, r.name.value);
-        if (!site) {
-          reportUnknown(ctx.index, c, sink, r.name, r.type.value, r.name.value, what, 'type:name');
-          continue;
-        }
-        if (r.uuid && isUuid(r.uuid.value) && site.entry.uuid && site.entry.uuid.value !== r.uuid.value) {
-          sink.add('unresolved-uuid', r.uuid.span, `artifact_uuid ${r.uuid.value} is not the uuid of ${site.type}:${site.name} in collection "${c.name}" (${site.entry.uuid.value})`, { data: { replacement: JSON.stringify(site.entry.uuid.value) } });
-        }
-        const hash = r.contentHash ?? r.collectionSha;
-        const lockEntry = c.lock?.model.entries.find((e) => e.type === site.type && e.name !== undefined && stripExtension(e.name) === stripExtension(site.name));
-        if (hash && lockEntry?.contentHash && lockEntry.contentHash.value !== hash.value) {
-          sink.add('hash-not-in-lock', hash.span, `${what} is at ${hash.value.slice(0, 12)}…, but collection "${c.name}" is now at ${lockEntry.contentHash.value.slice(0, 12)}… (its lock): the deployment is behind or locally changed`);
-        }
-      } else if (r.uuid && isUuid(r.uuid.value) && !ctx.index.byUuid.has(r.uuid.value)) {
-        sink.add('unresolved-uuid', r.uuid.span, `artifact_uuid ${r.uuid.value} matches no artifact`);
+      if (r.uuid && isUuid(r.uuid.value) && site.entry.uuid && site.entry.uuid.value !== r.uuid.value) {
+        sink.add('unresolved-uuid', r.uuid.span, `artifact_uuid ${r.uuid.value} is not the uuid of ${site.type}:${site.name} in collection "${c.name}" (${site.entry.uuid.value})`, { data: { replacement: JSON.stringify(site.entry.uuid.value) } });
       }
+      const hash = r.contentHash ?? r.collectionSha;
+      const lockEntry = c.lock?.model.entries.find((e) => e.type === site.type && e.name !== undefined && stripExtension(e.name) === stripExtension(site.name));
+      if (hash && lockEntry?.contentHash && lockEntry.contentHash.value !== hash.value) {
+        sink.add('hash-not-in-lock', hash.span, `${what} is at ${hash.value.slice(0, 12)}…, but collection "${c.name}" is now at ${lockEntry.contentHash.value.slice(0, 12)}… (its lock): the deployment is behind or locally changed`);
+      }
+    } else if (r.uuid && isUuid(r.uuid.value) && !ctx.index.byUuid.has(r.uuid.value)) {
+      sink.add('unresolved-uuid', r.uuid.span, `artifact_uuid ${r.uuid.value} matches no artifact`);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { RuleContext } from './context';
 import type { Host, HostStat } from '../../host';
 import type { Field } from '../../model/fields';
 import type { DiagnosticSink } from '../sink';
+import type { CollectionInfo } from '../../workspace/index';
 import { CONTAINERS, PRIMARY_FILES } from '../../model/vocabulary';
 
 /** Where a manifest path leads, decided without touching anything outside its root. */
@@ -91,42 +92,39 @@ export function checkContainer(p: Field<string>, type: string, sink: DiagnosticS
 }
 
 /** Rules on `[[artifacts]].path`: inside the collection, in its container, present on disk, with its primary file. */
-export function checkArtifactPaths(ctx: RuleContext): void {
-  const dirs = new DirCache(ctx.host);
-  for (const c of ctx.index.collections) {
-    const sink = ctx.sink(c.source);
-    for (const a of c.model.artifacts) {
-      const p = a.path;
-      if (!p) continue;
-      const verdict = resolveInside(c.model.dir, p.value, dirs);
-      if (!verdict.ok) {
-        sink.add('path-escapes-root', p.span, `path "${p.value}" ${verdict.why}; artifact paths are relative to the collection folder and stay inside it`);
+export function checkArtifactPathsOf(ctx: RuleContext, c: CollectionInfo, dirs: DirCache): void {
+  const sink = ctx.sink(c.source);
+  for (const a of c.model.artifacts) {
+    const p = a.path;
+    if (!p) continue;
+    const verdict = resolveInside(c.model.dir, p.value, dirs);
+    if (!verdict.ok) {
+      sink.add('path-escapes-root', p.span, `path "${p.value}" ${verdict.why}; artifact paths are relative to the collection folder and stay inside it`);
+      continue;
+    }
+    const type = a.typeValid ? a.type!.value : undefined;
+    if (!type) continue;
+    checkContainer(p, type, sink, 'collection');
+    if ((type === 'command' || type === 'agent') && !p.value.toLowerCase().endsWith('.md')) {
+      sink.add('not-markdown', p.span, `a ${type} is a Markdown file; "${p.value}" does not end in .md`);
+    }
+    const full = verdict.full.replace(/[\\/]+$/, '');
+    let kind = dirs.kindOf(full);
+    if (kind === 'symlink') kind = ctx.host.stat(ctx.host.realPath(full) ?? full)?.kind === 'directory' ? 'directory' : 'file';
+    if (!kind) {
+      sink.add('path-missing', p.span, `path "${p.value}" does not exist in collection folder ${c.model.dir}`);
+      continue;
+    }
+    if (type === 'skill') {
+      if (kind !== 'directory') {
+        sink.add('missing-primary-file', p.span, `a skill is a folder with a SKILL.md; "${p.value}" is not a folder`);
         continue;
       }
-      const type = a.typeValid ? a.type!.value : undefined;
-      if (!type) continue;
-      checkContainer(p, type, sink, 'collection');
-      if ((type === 'command' || type === 'agent') && !p.value.toLowerCase().endsWith('.md')) {
-        sink.add('not-markdown', p.span, `a ${type} is a Markdown file; "${p.value}" does not end in .md`);
-      }
-      const full = verdict.full.replace(/[\\/]+$/, '');
-      let kind = dirs.kindOf(full);
-      if (kind === 'symlink') kind = ctx.host.stat(ctx.host.realPath(full) ?? full)?.kind === 'directory' ? 'directory' : 'file';
-      if (!kind) {
-        sink.add('path-missing', p.span, `path "${p.value}" does not exist in collection folder ${c.model.dir}`);
-        continue;
-      }
-      if (type === 'skill') {
-        if (kind !== 'directory') {
-          sink.add('missing-primary-file', p.span, `a skill is a folder with a SKILL.md; "${p.value}" is not a folder`);
-          continue;
-        }
-        const names = PRIMARY_FILES.skill.flatMap((n) => [n, n.toLowerCase()]);
-        const name = names.find((n) => dirs.kindOf(path.join(full, n)) === 'file');
-        const found = name ? ctx.host.stat(path.join(full, name)) : undefined;
-        if (!found) sink.add('missing-primary-file', p.span, `skill folder "${p.value}" has no SKILL.md`);
-        else if (found.size === 0) sink.add('missing-primary-file', p.span, `SKILL.md in "${p.value}" is empty`);
-      }
+      const names = PRIMARY_FILES.skill.flatMap((n) => [n, n.toLowerCase()]);
+      const name = names.find((n) => dirs.kindOf(path.join(full, n)) === 'file');
+      const found = name ? ctx.host.stat(path.join(full, name)) : undefined;
+      if (!found) sink.add('missing-primary-file', p.span, `skill folder "${p.value}" has no SKILL.md`);
+      else if (found.size === 0) sink.add('missing-primary-file', p.span, `SKILL.md in "${p.value}" is empty`);
     }
   }
 }

@@ -7,69 +7,67 @@ import { ARTIFACT_TYPES, isOneOf } from '../../model/vocabulary';
 import { closestNames } from '../../workspace/suggest';
 
 /** Rules on references inside a collection: group members, linked artifacts, tags. */
-export function checkGroupsAndLinks(ctx: RuleContext): void {
-  for (const c of ctx.index.collections) {
-    const sink = ctx.sink(c.source);
-    for (const g of c.model.groups) {
-      if (!g.members) continue;
-      const seen = new Map<string, Field<string>>();
-      const gname = g.name ? `group "${g.name.value}"` : 'a group';
-      for (const m of g.members.items) {
-        const ref = parseRef(m.value);
-        if (!ref || ref.form !== 'type:name' || !isOneOf(ARTIFACT_TYPES, ref.type)) {
-          const why = !ref ? 'is not of the form type:name' : ref.form !== 'type:name' ? 'uses "::"; group members are written type:name' : `has the unknown type "${ref.type}" (types: ${ARTIFACT_TYPES.join(', ')})`;
-          const fix = ref && isOneOf(ARTIFACT_TYPES, ref.type) ? `${ref.type}:${ref.name}` : undefined;
-          sink.add('invalid-reference', m.span, `member "${m.value}" of ${gname} ${why}`, fix ? { data: { replacement: JSON.stringify(fix) } } : {});
-          continue;
+export function checkCollectionReferences(ctx: RuleContext, c: CollectionInfo): void {
+  const sink = ctx.sink(c.source);
+  for (const g of c.model.groups) {
+    if (!g.members) continue;
+    const seen = new Map<string, Field<string>>();
+    const gname = g.name ? `group "${g.name.value}"` : 'a group';
+    for (const m of g.members.items) {
+      const ref = parseRef(m.value);
+      if (!ref || ref.form !== 'type:name' || !isOneOf(ARTIFACT_TYPES, ref.type)) {
+        const why = !ref ? 'is not of the form type:name' : ref.form !== 'type:name' ? 'uses "::"; group members are written type:name' : `has the unknown type "${ref.type}" (types: ${ARTIFACT_TYPES.join(', ')})`;
+        const fix = ref && isOneOf(ARTIFACT_TYPES, ref.type) ? `${ref.type}:${ref.name}` : undefined;
+        sink.add('invalid-reference', m.span, `member "${m.value}" of ${gname} ${why}`, fix ? { data: { replacement: JSON.stringify(fix) } } : {});
+        continue;
+      }
+      const key = `${ref.type}:${stripExtension(ref.name)}`;
+      const first = seen.get(key);
+      if (first) {
+        sink.add('duplicate-member', m.span, `${gname} lists "${m.value}" twice (first at line ${c.source.lines.positionAt(first.span.start).line + 1})`);
+        continue;
+      }
+      seen.set(key, m);
+      if (!ctx.index.resolve(c, ref.type, ref.name)) reportUnknown(ctx.index, c, sink, m, ref.type, ref.name, `member "${m.value}" of ${gname}`, 'type:name');
+    }
+  }
+  for (const a of c.model.artifacts) {
+    const owner = a.name ? `artifact "${a.name.value}"` : 'an artifact';
+    for (const l of a.linked) {
+      if (l.type && !isOneOf(ARTIFACT_TYPES, l.type.value)) {
+        sink.add('unknown-linked-type', l.type.span, `linked artifact type "${l.type.value}" is unknown; SkillMeat reads it as "skill"`, {
+          data: { suggestions: closestNames(l.type.value, ARTIFACT_TYPES) },
+        });
+      }
+      const type = l.type && isOneOf(ARTIFACT_TYPES, l.type.value) ? l.type.value : 'skill';
+      if (l.id) {
+        const ref = parseRef(l.id.value);
+        if (!ref || !isOneOf(ARTIFACT_TYPES, ref.type)) {
+          sink.add('unresolved-link', l.id.span, `artifact_id "${l.id.value}" of a link of ${owner} is not of the form type:name or type::name`);
+        } else if (!ctx.index.resolve(c, ref.type, ref.name)) {
+          reportUnknown(ctx.index, c, sink, l.id, ref.type, ref.name, `artifact_id "${l.id.value}" of a link of ${owner}`, ref.form, 'unresolved-link');
         }
-        const key = `${ref.type}:${stripExtension(ref.name)}`;
-        const first = seen.get(key);
-        if (first) {
-          sink.add('duplicate-member', m.span, `${gname} lists "${m.value}" twice (first at line ${c.source.lines.positionAt(first.span.start).line + 1})`);
-          continue;
-        }
-        seen.set(key, m);
-        if (!ctx.index.resolve(c, ref.type, ref.name)) reportUnknown(ctx.index, c, sink, m, ref.type, ref.name, `member "${m.value}" of ${gname}`, 'type:name');
+      } else if (l.name && !ctx.index.resolve(c, type, l.name.value)) {
+        const names = ctx.index.namesOfType(c, type);
+        const s = closestNames(l.name.value, names);
+        sink.add('unresolved-link', l.name.span, `${owner} links to ${type} "${l.name.value}", which is not in collection "${c.name}"${didYouMean(s)}`, { data: { suggestions: s } });
       }
     }
-    for (const a of c.model.artifacts) {
-      const owner = a.name ? `artifact "${a.name.value}"` : 'an artifact';
-      for (const l of a.linked) {
-        if (l.type && !isOneOf(ARTIFACT_TYPES, l.type.value)) {
-          sink.add('unknown-linked-type', l.type.span, `linked artifact type "${l.type.value}" is unknown; SkillMeat reads it as "skill"`, {
-            data: { suggestions: closestNames(l.type.value, ARTIFACT_TYPES) },
+    if (a.tags) {
+      for (const t of a.tags.items) {
+        if (t.value.trim() === '') {
+          sink.add('invalid-tag', t.span, `a tag of ${owner} is blank`);
+          continue;
+        }
+        const slug = slugify(t.value);
+        if (!slug) {
+          sink.add('empty-tag-slug', t.span, `tag "${t.value}" has no letters or digits, so SkillMeat skips it`);
+          continue;
+        }
+        if (!c.tagsBySlug.has(slug)) {
+          sink.add('undefined-tag', t.span, `tag "${t.value}" has no [[tag_definitions]] entry with slug "${slug}"; SkillMeat will create it without a colour`, {
+            data: { tag: t.value },
           });
-        }
-        const type = l.type && isOneOf(ARTIFACT_TYPES, l.type.value) ? l.type.value : 'skill';
-        if (l.id) {
-          const ref = parseRef(l.id.value);
-          if (!ref || !isOneOf(ARTIFACT_TYPES, ref.type)) {
-            sink.add('unresolved-link', l.id.span, `artifact_id "${l.id.value}" of a link of ${owner} is not of the form type:name or type::name`);
-          } else if (!ctx.index.resolve(c, ref.type, ref.name)) {
-            reportUnknown(ctx.index, c, sink, l.id, ref.type, ref.name, `artifact_id "${l.id.value}" of a link of ${owner}`, ref.form, 'unresolved-link');
-          }
-        } else if (l.name && !ctx.index.resolve(c, type, l.name.value)) {
-          const names = ctx.index.namesOfType(c, type);
-          const s = closestNames(l.name.value, names);
-          sink.add('unresolved-link', l.name.span, `${owner} links to ${type} "${l.name.value}", which is not in collection "${c.name}"${didYouMean(s)}`, { data: { suggestions: s } });
-        }
-      }
-      if (a.tags) {
-        for (const t of a.tags.items) {
-          if (t.value.trim() === '') {
-            sink.add('invalid-tag', t.span, `a tag of ${owner} is blank`);
-            continue;
-          }
-          const slug = slugify(t.value);
-          if (!slug) {
-            sink.add('empty-tag-slug', t.span, `tag "${t.value}" has no letters or digits, so SkillMeat skips it`);
-            continue;
-          }
-          if (!c.tagsBySlug.has(slug)) {
-            sink.add('undefined-tag', t.span, `tag "${t.value}" has no [[tag_definitions]] entry with slug "${slug}"; SkillMeat will create it without a colour`, {
-              data: { tag: t.value },
-            });
-          }
         }
       }
     }
