@@ -80,7 +80,7 @@ describe('lsp: in-process server', () => {
       const calls: { listener?: WatchListener } = {};
       const h = harness(failingWatcher(code, calls));
       try {
-        await h.client.sendRequest('initialize', { processId: null, rootUri: uri(ex.root), workspaceFolders: [{ uri: uri(ex.path('project')), name: 'p' }], capabilities: capabilities(), initializationOptions: { collectionsRoot: ex.path('collections'), debounceMs: 5 } });
+        await h.client.sendRequest('initialize', { processId: null, rootUri: uri(ex.root), workspaceFolders: [{ uri: uri(ex.path('project')), name: 'p' }], capabilities: capabilities(), initializationOptions: { cache: false, collectionsRoot: ex.path('collections'), debounceMs: 5 } });
         await h.client.sendNotification('initialized', {});
         const msg = await h.next('window/showMessage');
         assert.equal(msg.type, 2);
@@ -105,7 +105,7 @@ describe('lsp: in-process server', () => {
   it('applies severity overrides and the collections root from didChangeConfiguration', async () => {
     const h = harness(() => ({ add: () => undefined, unwatch: () => undefined, close: async () => undefined }));
     try {
-      await h.client.sendRequest('initialize', { processId: null, rootUri: null, workspaceFolders: [{ uri: uri(ex.path('project')), name: 'p' }], capabilities: capabilities(), initializationOptions: { debounceMs: 5, settings: { collectionsRoot: ex.path('collections'), diagnostics: { severity: { 'undefined-tag': 'off' } } } } });
+      await h.client.sendRequest('initialize', { processId: null, rootUri: null, workspaceFolders: [{ uri: uri(ex.path('project')), name: 'p' }], capabilities: capabilities(), initializationOptions: { cache: false, debounceMs: 5, settings: { collectionsRoot: ex.path('collections'), diagnostics: { severity: { 'undefined-tag': 'off' } } } } });
       await h.client.sendNotification('initialized', {});
       const col = uri(ex.path('collections/default/collection.toml'));
       const first = await h.next('textDocument/publishDiagnostics', (p) => p.uri === col);
@@ -129,7 +129,7 @@ describe('lsp: in-process server', () => {
     try {
       const caps = capabilities();
       caps.workspace!.configuration = true;
-      await h.client.sendRequest('initialize', { processId: null, rootUri: null, workspaceFolders: [{ uri: uri(ex.path('project')), name: 'p' }], capabilities: caps, initializationOptions: { debounceMs: 5, collectionsRoot: ex.path('collections') } });
+      await h.client.sendRequest('initialize', { processId: null, rootUri: null, workspaceFolders: [{ uri: uri(ex.path('project')), name: 'p' }], capabilities: caps, initializationOptions: { cache: false, debounceMs: 5, collectionsRoot: ex.path('collections') } });
       await h.client.sendNotification('initialized', {});
       await h.next('skillmeat/indexed');
       const col = uri(ex.path('collections/default/collection.toml'));

@@ -17,8 +17,17 @@ describe('lsp: settings and conversions', () => {
   });
 
   it('reads initialization options within bounds', () => {
-    assert.deepEqual(parseInitOptions({ collectionsRoot: '/x', debounceMs: 99999, settleMs: 1, diagnosticMode: 'pull', watch: false, settings: { a: 1 } }), { collectionsRoot: '/x', settings: { a: 1 }, diagnosticMode: 'pull', debounceMs: 5000, settleMs: 10, watch: false });
-    assert.deepEqual(parseInitOptions('nonsense'), { collectionsRoot: undefined, settings: undefined, diagnosticMode: undefined, debounceMs: undefined, settleMs: undefined, watch: undefined });
+    assert.deepEqual(parseInitOptions({ collectionsRoot: '/x', debounceMs: 99999, settleMs: 1, diagnosticMode: 'pull', watch: false, settings: { a: 1 }, cacheFile: '/c.db', readOnly: true, cache: false, cacheSaveDelayMs: -5 }), {
+      collectionsRoot: '/x', settings: { a: 1 }, diagnosticMode: 'pull', debounceMs: 5000, settleMs: 10, watch: false, cacheFile: '/c.db', readOnly: true, cache: false, cacheSaveDelayMs: 0,
+    });
+    assert.deepEqual(parseInitOptions('nonsense'), {
+      collectionsRoot: undefined, settings: undefined, diagnosticMode: undefined, debounceMs: undefined, settleMs: undefined, watch: undefined, cacheFile: undefined, readOnly: undefined, cache: undefined, cacheSaveDelayMs: undefined,
+    });
+    // The client says whether the workspace is trusted; untrusted means read-only.
+    assert.equal(parseInitOptions({ workspaceTrusted: false }).readOnly, true);
+    assert.equal(parseInitOptions({ workspaceTrusted: true }).readOnly, undefined);
+    assert.equal(parseSettings({ cacheFile: '~/x.db' }).cacheFile, `${process.env.HOME}/x.db`);
+    assert.equal('cacheFile' in parseSettings({ cacheFile: ' ' }, { ...DEFAULT_SETTINGS, cacheFile: '/a' }), false);
   });
 
   it('matches excludes by folder name and by glob, on absolute paths', () => {

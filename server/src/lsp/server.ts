@@ -29,6 +29,7 @@ import { foldingRange } from './handlers/foldingRange';
 import { inlayHint } from './handlers/inlayHint';
 import { documentDiagnostic, workspaceDiagnostic } from './handlers/diagnostic';
 import { type CommandContext, commandIds, customRequests, executeCommand } from './handlers/commands';
+import './handlers/cacheCommands';
 
 /** What tests may replace. */
 export interface ServerOptions {
@@ -68,6 +69,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       refreshSupport: caps.workspace?.diagnostics?.refreshSupport === true,
       progressSupport: caps.window?.workDoneProgress === true,
       collectionsRootOption: init.collectionsRoot,
+      cacheFileOption: init.cacheFile,
+      readOnly: init.readOnly,
+      cacheEnabled: init.cache,
+      cacheSaveDelayMs: init.cacheSaveDelayMs,
     });
     session.settings = parseSettings(init.settings);
     const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)) ?? [params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined];

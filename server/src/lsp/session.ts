@@ -10,6 +10,8 @@ import { Workspace, type Host, type WorkspaceOptions } from '../engine';
 import { isManifestName } from '../engine';
 import { diskRelevance } from '../engine/features';
 import { defaultCollectionsRoot } from '../host/locations';
+import { defaultCachePath } from '../engine/cache/db';
+import { CacheService } from './cache';
 import type { Clock } from './clock';
 import { OpenDocuments } from './documents';
 import { DiagnosticsPublisher } from './diagnostics';
@@ -31,6 +33,13 @@ export interface SessionConfig {
   progressSupport: boolean;
   /** From initializationOptions: wins over the setting. */
   collectionsRootOption?: string;
+  /** From initializationOptions: wins over the setting. */
+  cacheFileOption?: string;
+  /** Write nothing: no cache saves, every write command refused. */
+  readOnly?: boolean;
+  /** false: no cache at all. */
+  cacheEnabled?: boolean;
+  cacheSaveDelayMs?: number;
 }
 
 /** The watcher's state, for status. */
@@ -49,6 +58,8 @@ export class Session {
   /** Resolves once the first index is built (requests wait for it). */
   readonly ready: Promise<void>;
   lastIndex = { files: 0, ms: 0, at: 0 };
+  /** The artifact cache, once started after the first index (absent when turned off). */
+  cache?: CacheService;
   private markReady!: () => void;
   private watcher?: FileWatcher;
   private watchKey = '';
@@ -79,8 +90,48 @@ export class Session {
       clock: config.clock,
       batchMs: Math.min(10, config.settleMs),
       settleMs: config.settleMs,
-      onChange: () => this.publisher.schedule(),
+      onChange: () => this.changed(),
     });
+  }
+
+  /** The workspace changed: diagnostics again soon, the cache after its own quiet period. */
+  private changed(): void {
+    this.publisher.schedule();
+    this.cache?.touch();
+  }
+
+  /** The cache file in use: initialization option, else setting, else $SKILLMEAT_HOME/vscode-cache.db. */
+  get cacheFile(): string {
+    const f = this.config.cacheFileOption ?? this.settings.cacheFile;
+    if (!f) return defaultCachePath();
+    // A relative setting is read against the first workspace folder, not the server's cwd.
+    return path.resolve(this.folders[0] ?? process.cwd(), f);
+  }
+
+  /**
+   * (Re)creates the cache for the current file and opens it in the background; requests never
+   * wait for the opening (they see state 'opening').
+   */
+  startCache(): void {
+    if (this.config.cacheEnabled === false || this.disposed) return;
+    this.cache?.dispose();
+    this.cache = this.newCache();
+    void this.cache.start();
+  }
+
+  private newCache(): CacheService {
+    return new CacheService(
+      {
+        connection: this.config.connection,
+        index: () => this.ws.index(),
+        log: (m) => this.log(m),
+        rulesChanged: () => {
+          this.ws.invalidate();
+          this.publisher.schedule();
+        },
+      },
+      { file: this.cacheFile, readOnly: this.config.readOnly === true, saveDelayMs: this.config.cacheSaveDelayMs },
+    );
   }
 
   /** Logs to the client's output. */
@@ -115,6 +166,8 @@ export class Session {
     return {
       maxFileBytes: Math.round(this.settings.maxFileSizeMB * 1024 * 1024),
       excludeFolders: ['node_modules', '.git', '.hg', '.svn', ...excludedFolderNames(this.settings.watcherExclude)],
+      // A Map lookup per artifact, refreshed once per cache generation: nothing touches SQL here.
+      rules: { cachedUuid: (_collection, type, name) => this.cache?.live.uuidOf(type, name) },
     };
   }
 
@@ -155,9 +208,15 @@ export class Session {
     progress?.done();
     this.lastIndex = { files: files.length, ms: clock.now() - started, at: clock.now() };
     this.log(`indexed ${files.length} manifests in ${this.lastIndex.ms} ms (${reason}); roots: ${roots.join(', ') || 'none'}`);
+    // The cache exists before any request runs (so they see it 'opening'), and is read only now,
+    // after the first diagnostics are on their way.
+    const first = !this.cache && this.config.cacheEnabled !== false;
+    if (first) this.cache = this.newCache();
     this.markReady();
     this.publisher.flush();
     void connection.sendNotification('skillmeat/indexed', { files: files.length, ms: this.lastIndex.ms, roots, reason });
+    if (first) void this.cache!.start();
+    else this.cache?.touch();
     this.restartWatcher();
   }
 
@@ -203,7 +262,7 @@ export class Session {
     for (const r of this.roots()) {
       for (const f of this.ws.listManifests(r)) if (!this.ws.get(f) && !this.excluded(f)) changed = this.disk.apply(f, 'add', true) || changed;
     }
-    if (changed) this.publisher.schedule();
+    if (changed) this.changed();
     void this.config.connection.sendNotification('skillmeat/watching', { state: this.watchState, roots: this.roots() });
   }
 
@@ -227,7 +286,7 @@ export class Session {
     const file = this.docs.opened(uri);
     if (!file) return;
     this.ws.setText(file, text, version);
-    this.publisher.schedule();
+    this.changed();
   }
 
   /** A document closed: the disk's content is back in charge. */
@@ -237,7 +296,7 @@ export class Session {
     // Back to what a scan would hold: the disk's manifest inside the roots, nothing otherwise.
     if (this.config.host.stat(file) && isManifestName(path.basename(file)) && this.wanted(file)) this.ws.load(file);
     else this.ws.remove(file);
-    this.publisher.schedule();
+    this.changed();
   }
 
   /** Workspace folders added and removed at run time. */
@@ -255,7 +314,7 @@ export class Session {
       if (before.some((b) => isUnder(r, b))) continue;
       for (const f of this.ws.listManifests(r)) if (!this.excluded(f) && !this.docs.isOpen(f) && !this.ws.get(f)) this.ws.load(f);
     }
-    this.publisher.schedule();
+    this.changed();
     this.updateWatchedRoots(before, after);
   }
 
@@ -273,6 +332,7 @@ export class Session {
   async applySettings(next: Settings): Promise<void> {
     const prev = this.settings;
     const prevRoot = this.collectionsRoot;
+    const prevCache = this.cacheFile;
     this.settings = next;
     this.rootsCache = undefined;
     const rescan = prevRoot !== this.collectionsRoot || prev.maxFileSizeMB !== next.maxFileSizeMB || JSON.stringify(prev.watcherExclude) !== JSON.stringify(next.watcherExclude);
@@ -281,11 +341,16 @@ export class Session {
       this.publisher.schedule();
     }
     if (rescan) await this.reindex('settings changed');
+    if (this.cache && this.cacheFile !== prevCache) {
+      this.log(`cache file changed to ${this.cacheFile}`);
+      this.startCache();
+    }
   }
 
   /** Stops timers and the watcher. */
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.cache?.dispose();
     this.publisher.dispose();
     this.disk.dispose();
     await this.watcher?.close().catch(() => undefined);

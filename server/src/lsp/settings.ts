@@ -14,6 +14,8 @@ export interface Settings {
   severity: Record<string, SeverityOverride>;
   /** Folder names and globs the scan and the watcher skip. */
   watcherExclude: string[];
+  /** The cache database; undefined means the default ($SKILLMEAT_HOME/vscode-cache.db). */
+  cacheFile?: string;
 }
 
 /** What applies when the client sends nothing. */
@@ -53,6 +55,11 @@ export function parseSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): 
       const level = typeof v === 'string' ? SEVERITIES[v.toLowerCase()] : undefined;
       if (level) out.severity[code] = level;
     }
+  }
+  const cache = get('cacheFile');
+  if (typeof cache === 'string') {
+    if (cache.trim() === '') delete out.cacheFile;
+    else out.cacheFile = expandHome(cache.trim());
   }
   const ex = get('watcher.exclude');
   if (Array.isArray(ex)) out.watcherExclude = ex.filter((x): x is string => typeof x === 'string' && x.trim() !== '');
@@ -120,6 +127,14 @@ export interface InitOptions {
   settleMs?: number;
   /** Turn the file watcher off (tests of other features, read-only file systems). */
   watch?: boolean;
+  /** The cache database (wins over the setting). */
+  cacheFile?: string;
+  /** Open the cache but write nothing, anywhere (untrusted workspace); `workspaceTrusted: false` means the same. */
+  readOnly?: boolean;
+  /** `false` leaves the cache closed (tests of other features, embedding without a cache). */
+  cache?: boolean;
+  /** Quiet time before the cache is saved after a change (ms; tests shorten it). */
+  cacheSaveDelayMs?: number;
 }
 
 /** Initialization options, read defensively. */
@@ -133,5 +148,9 @@ export function parseInitOptions(raw: unknown): InitOptions {
     debounceMs: num(o.debounceMs, 0, 5000),
     settleMs: num(o.settleMs, 10, 5000),
     watch: typeof o.watch === 'boolean' ? o.watch : undefined,
+    cacheFile: typeof o.cacheFile === 'string' && o.cacheFile.trim() !== '' ? expandHome(o.cacheFile.trim()) : undefined,
+    readOnly: o.readOnly === true || o.workspaceTrusted === false ? true : undefined,
+    cache: typeof o.cache === 'boolean' ? o.cache : undefined,
+    cacheSaveDelayMs: num(o.cacheSaveDelayMs, 0, 10000),
   };
 }

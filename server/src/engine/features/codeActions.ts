@@ -30,9 +30,9 @@ export interface CodeActionData {
   isPreferred?: boolean;
 }
 
-/** Options of code actions: a uuid maker (tests pass a fixed one). */
+/** Options of code actions: a uuid maker (tests pass a fixed one; the server the cache's remembered uuid). */
 export interface CodeActionOptions {
-  newUuid?: () => string;
+  newUuid?: (type: string, name: string) => string;
 }
 
 /** A fresh ADR-007 uuid: 32 lower-case hex digits. */
@@ -181,8 +181,11 @@ function tagDefinitionEdit(sf: SourceFile, tag: string): TextEditData | undefine
   return editOf(sf, { start: t.length, end: t.length }, `${lead}[[tag_definitions]]${eol}name = ${tomlString(tag)}${eol}slug = ${tomlString(slug)}${eol}description = ""${eol}`);
 }
 
-/** Edits adding `uuid = "<32 hex>"` after the name of every artifact without one, in one collection.toml or all. */
-export function writeMissingUuids(ws: Workspace, file: string | undefined, make: () => string = newUuid): FileEdits[] {
+/**
+ * Edits adding `uuid = "<32 hex>"` after the name of every artifact without one, in one collection.toml or all.
+ * `make` gets the artifact's type and name, so a caller with a cache can hand out the uuid it remembers.
+ */
+export function writeMissingUuids(ws: Workspace, file: string | undefined, make: (type: string, name: string) => string = newUuid): FileEdits[] {
   const out: FileEdits[] = [];
   for (const c of ws.index().collections) {
     const sf = c.source;
@@ -192,13 +195,13 @@ export function writeMissingUuids(ws: Workspace, file: string | undefined, make:
     for (const a of c.model.artifacts) {
       if (a.uuid || a.table.entries.has('uuid') || !a.name) continue;
       if (a.table.origin === 'inline') {
-        edits.push(editOf(sf, { start: a.name.span.end, end: a.name.span.end }, `, uuid = "${make()}"`));
+        edits.push(editOf(sf, { start: a.name.span.end, end: a.name.span.end }, `, uuid = "${make(a.type?.value ?? '', a.name.value)}"`));
         continue;
       }
       const ls = lineStartOf(sf.text, a.name.span.start);
       const indent = /^[ \t]*/.exec(sf.text.slice(ls))![0];
       const at = lineEndOf(sf.text, a.name.span.end);
-      edits.push(editOf(sf, { start: at, end: at }, `${eol}${indent}uuid = "${make()}"`));
+      edits.push(editOf(sf, { start: at, end: at }, `${eol}${indent}uuid = "${make(a.type?.value ?? '', a.name.value)}"`));
     }
     if (edits.length) out.push({ file: sf.file, version: sf.version, edits });
   }

@@ -1,6 +1,6 @@
 /** textDocument/codeAction: quick fixes from the findings, and the source actions. */
 import type { CodeAction, CodeActionParams, Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
-import { codeActionsFor } from '../../engine/features';
+import { codeActionsFor, newUuid } from '../../engine/features';
 import { toChangesEdit, toWorkspaceEdit } from '../convert';
 import { type Session, fileOf } from '../session';
 
@@ -17,7 +17,16 @@ export function codeActions(session: Session, params: CodeActionParams, document
   const uriOf = (f: string): string => session.docs.uriOf(f);
   const only = params.context?.only;
   const out: CodeAction[] = [];
-  for (const a of codeActionsFor(session.ws, file, span)) {
+  // The cache's remembered uuids from its in-memory Map (no sync, no SQL: code actions are asked for on every cursor move).
+  const live = session.cache?.live;
+  const handedOut = new Set<string>();
+  const make = (type: string, name: string): string => {
+    const known = live?.state === 'ready' ? live.uuidOf(type, name) : undefined;
+    if (!known || handedOut.has(known)) return newUuid();
+    handedOut.add(known);
+    return known;
+  };
+  for (const a of codeActionsFor(session.ws, file, span, { newUuid: make })) {
     if (!wanted(a.kind, only)) continue;
     const action: CodeAction = { title: a.title, kind: a.kind, edit: documentChanges ? toWorkspaceEdit(a.edits, uriOf) : toChangesEdit(a.edits, uriOf) };
     if (a.isPreferred) action.isPreferred = true;

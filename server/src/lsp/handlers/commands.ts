@@ -3,7 +3,8 @@
  * name in one table. The cache features add theirs here (`registerCommand`, `registerRequest`).
  */
 import type { CancellationToken, Connection } from 'vscode-languageserver/node';
-import { writeMissingUuids } from '../../engine/features';
+import { newUuid, writeMissingUuids } from '../../engine/features';
+import { READ_ONLY_MESSAGE } from '../../engine/cache/live';
 import { toChangesEdit, toWorkspaceEdit } from '../convert';
 import type { Session } from '../session';
 
@@ -57,6 +58,8 @@ export interface WriteUuidsResult {
   /** Whether the client applied the edit. */
   applied: boolean;
   failureReason?: string;
+  /** Where the uuids came from: the cache's registry (ready cache) or fresh ones. */
+  source: 'cache' | 'new';
   /** Files edited and uuids written. */
   files: number;
   uuids: number;
@@ -70,19 +73,43 @@ function uriArg(args: unknown[]): string | undefined {
   return undefined;
 }
 
+/**
+ * The uuid to write for `type:name`: the one the cache remembers when it is usable, so files and
+ * cache agree (and uuid-conflict stays quiet); a fresh one otherwise, and for a second entry of
+ * the same name, which must not share the first one's uuid.
+ */
+export function uuidMaker(ctx: CommandContext): { make: (type: string, name: string) => string; source: 'cache' | 'new' } {
+  const live = ctx.session.cache?.live;
+  if (!live || live.state !== 'ready') return { make: () => newUuid(), source: 'new' };
+  // Artifacts added since the last sync get their registry uuid now.
+  live.syncIfStale();
+  const handedOut = new Set<string>();
+  return {
+    make: (type, name) => {
+      const known = live.uuidOf(type, name);
+      if (!known || handedOut.has(known)) return newUuid();
+      handedOut.add(known);
+      return known;
+    },
+    source: 'cache',
+  };
+}
+
 registerCommand('skillmeat.writeMissingUuids', async (ctx, args): Promise<WriteUuidsResult> => {
   const { session } = ctx;
   const uri = uriArg(args);
   const file = uri ? session.docs.pathOf(uri) : undefined;
-  if (uri && !file) return { applied: false, failureReason: `not a file: ${uri}`, files: 0, uuids: 0, edit: { changes: {} } };
-  const edits = writeMissingUuids(session.ws, file);
+  if (session.cache?.live.readOnly) return { applied: false, failureReason: READ_ONLY_MESSAGE, source: 'new', files: 0, uuids: 0, edit: { changes: {} } };
+  if (uri && !file) return { applied: false, failureReason: `not a file: ${uri}`, source: 'new', files: 0, uuids: 0, edit: { changes: {} } };
+  const { make, source } = uuidMaker(ctx);
+  const edits = writeMissingUuids(session.ws, file, make);
   const uriOf = (f: string): string => session.docs.uriOf(f);
   const edit = ctx.documentChanges ? toWorkspaceEdit(edits, uriOf) : toChangesEdit(edits, uriOf);
   const uuids = edits.reduce((n, fe) => n + fe.edits.length, 0);
-  if (uuids === 0) return { applied: true, files: 0, uuids: 0, edit };
-  if (!ctx.applyEdit) return { applied: false, failureReason: 'the client cannot apply edits', files: edits.length, uuids, edit };
+  if (uuids === 0) return { applied: true, source, files: 0, uuids: 0, edit };
+  if (!ctx.applyEdit) return { applied: false, failureReason: 'the client cannot apply edits', source, files: edits.length, uuids, edit };
   const r = await ctx.connection.workspace.applyEdit({ label: 'Write missing uuids', edit });
-  return { applied: r.applied, failureReason: r.failureReason, files: edits.length, uuids, edit };
+  return { applied: r.applied, failureReason: r.failureReason, source, files: edits.length, uuids, edit };
 });
 
 registerCommand('skillmeat.rebuildIndex', async (ctx) => {

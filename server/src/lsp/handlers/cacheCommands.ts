@@ -1,0 +1,139 @@
+/**
+ * The cache's commands and requests, for the client: status, link, prune, rebuild. Every answer
+ * is a plain object with `ok` and a `message` a person can read; nothing throws to the client.
+ */
+import * as fs from 'node:fs';
+import type { WorkspaceEdit } from 'vscode-languageserver/node';
+import type { LiveCache, LiveCacheStatus } from '../../engine/cache/live';
+import { uriToPath } from '../uri';
+import { type CommandContext, registerCommand, registerRequest } from './commands';
+
+/** Arguments of `skillmeat.linkArtifacts`. */
+export interface LinkArtifactsArgs {
+  /** URI of the collection.toml. */
+  collection: string;
+  /** `type:name`, or `group:<name>`. */
+  parent: string;
+  child: string;
+  relation: 'contains' | 'requires' | 'extends' | 'enables' | 'related' | 'member';
+  pin?: string;
+  position?: number;
+  /** Refuse when the cache generation is no longer this (or the one our own catch-up sync made). */
+  expectGeneration?: number;
+}
+
+/** Result of `skillmeat.linkArtifacts`. */
+export interface LinkArtifactsResult {
+  ok: boolean;
+  status: 'linked' | 'already-linked' | 'updated' | 'refused';
+  message: string;
+  generation: number;
+  /** The manifest edited, when the link lives in collection.toml. */
+  file?: string;
+}
+
+const RELATIONS = new Set(['contains', 'requires', 'extends', 'enables', 'related', 'member']);
+const OFF = 'the cache is turned off in this server (initializationOptions.cache = false)';
+
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function liveOf(ctx: CommandContext): LiveCache | undefined {
+  return ctx.session.cache?.live;
+}
+
+/** Validates the link arguments; a string is the reason they are refused. */
+function readLinkArgs(raw: unknown): LinkArtifactsArgs | string {
+  const a = obj(raw);
+  const str = (k: string): string | undefined => (typeof a[k] === 'string' && (a[k] as string).trim() !== '' ? (a[k] as string).trim() : undefined);
+  const collection = str('collection');
+  const parent = str('parent');
+  const child = str('child');
+  const relation = str('relation');
+  if (!collection || !parent || !child || !relation) return 'give collection (the collection.toml URI), parent, child and relation';
+  if (!RELATIONS.has(relation)) return `unknown relation "${relation}" (contains, requires, extends, enables, related or member)`;
+  const out: LinkArtifactsArgs = { collection, parent, child, relation: relation as LinkArtifactsArgs['relation'] };
+  if (a.pin !== undefined && a.pin !== null) {
+    if (typeof a.pin !== 'string') return 'pin must be a content hash (a string)';
+    out.pin = a.pin;
+  }
+  if (a.position !== undefined && a.position !== null) {
+    if (typeof a.position !== 'number' || !Number.isInteger(a.position) || a.position < 0) return 'position must be a whole number ≥ 0';
+    out.position = a.position;
+  }
+  if (a.expectGeneration !== undefined && a.expectGeneration !== null) {
+    if (typeof a.expectGeneration !== 'number' || !Number.isInteger(a.expectGeneration)) return 'expectGeneration must be a whole number';
+    out.expectGeneration = a.expectGeneration;
+  }
+  return out;
+}
+
+async function linkArtifacts(ctx: CommandContext, args: unknown[]): Promise<LinkArtifactsResult> {
+  const live = liveOf(ctx);
+  const refused = (message: string): LinkArtifactsResult => ({ ok: false, status: 'refused', message, generation: live?.headline().generation ?? 0 });
+  if (!live) return refused(OFF);
+  const a = readLinkArgs(args[0]);
+  if (typeof a === 'string') return refused(a);
+  const manifest = ctx.session.docs.pathOf(a.collection) ?? uriToPath(a.collection);
+  if (!manifest) return refused(`"${a.collection}" is not a file URI of a collection.toml`);
+  const group = a.parent.startsWith('group:') ? a.parent.slice('group:'.length) : a.relation === 'member' ? a.parent : undefined;
+  const r = await live.link(
+    group !== undefined
+      ? { group, child: a.child, collection: manifest }
+      : { parent: a.parent, child: a.child, relation: a.relation, pin: a.pin ?? null, position: a.position ?? null, collection: manifest },
+    a.expectGeneration,
+  );
+  if (!r.edit) return { ok: r.ok, status: r.status, message: r.message, generation: r.generation };
+  // The link lives in collection.toml: the editor applies it, so undo, dirty state and the
+  // document version check all work as for any edit.
+  const e = r.edit;
+  const { session } = ctx;
+  if (!ctx.applyEdit) return refused('the client cannot apply edits (workspace/applyEdit); nothing was linked');
+  const doc = session.docs.byPath(e.file);
+  if (doc && doc.version !== e.version) return refused('the manifest changed while the link was prepared; nothing was linked, try again');
+  if (!doc) {
+    let disk: string | undefined;
+    try {
+      disk = fs.readFileSync(e.file, 'utf8');
+    } catch {
+      disk = undefined;
+    }
+    if (disk !== e.text) return refused(`${e.file} changed on disk since it was read; nothing was linked, try again`);
+  }
+  const uri = session.docs.uriOf(e.file);
+  const textEdit = { range: e.edit.range, newText: e.edit.newText };
+  const edit: WorkspaceEdit = ctx.documentChanges
+    ? { documentChanges: [{ textDocument: { uri, version: doc ? doc.version : null }, edits: [textEdit] }] }
+    : { changes: { [uri]: [textEdit] } };
+  const applied = await ctx.connection.workspace.applyEdit({ label: `SkillMeat: link ${a.child}`, edit });
+  if (!applied.applied) {
+    return refused(`the editor did not apply the edit${applied.failureReason ? ` (${applied.failureReason})` : ''}; the document may have changed. Nothing was linked`);
+  }
+  return { ok: true, status: r.status, message: r.message, generation: live.headline().generation, file: uri };
+}
+
+registerCommand('skillmeat.linkArtifacts', (ctx, args) => linkArtifacts(ctx, args));
+
+registerCommand('skillmeat.pruneMissing', async (ctx, args) => {
+  const live = liveOf(ctx);
+  const dryRun = obj(args[0]).dryRun === true;
+  if (!live) return { ok: false, dryRun, artifacts: [], rowsRemoved: {}, message: OFF, generation: 0 };
+  return live.prune(dryRun);
+});
+
+registerCommand('skillmeat.rebuildCache', async (ctx) => {
+  const live = liveOf(ctx);
+  if (!live) return { ok: false, message: OFF, generation: 0, saved: false };
+  return live.rebuild();
+});
+
+registerRequest('skillmeat/cacheStatus', (ctx): LiveCacheStatus | Record<string, unknown> => {
+  const live = liveOf(ctx);
+  if (!live) {
+    return { file: ctx.session.cacheFile, state: 'unavailable', readOnly: ctx.session.config.readOnly === true, revision: null, head: '', pending: [], artifacts: 0, missing: 0, collections: 0, memberships: 0, userMemberships: 0, generation: 0, unsaved: false, warnings: [], error: OFF };
+  }
+  // Watching can miss events (or not be running yet); a status request is a cheap moment to look.
+  live.poll();
+  return live.status();
+});
