@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import { MessageType } from 'vscode-languageserver/node';
 import { Workspace, type Host, type WorkspaceOptions } from '../engine';
+import type { RuleOptions } from '../engine/diagnostics/rules/context';
 import { isManifestName } from '../engine';
 import { diskRelevance } from '../engine/features';
 import { defaultCollectionsRoot } from '../host/locations';
@@ -126,7 +127,9 @@ export class Session {
         index: () => this.ws.index(),
         log: (m) => this.log(m),
         rulesChanged: () => {
-          this.ws.invalidate();
+          // A new lookup function is what tells the memoised rules their input changed; the
+          // disk facts stay (invalidate() would throw them away for nothing).
+          this.ws.setRuleOptions(this.ruleOptions());
           this.publisher.schedule();
         },
       },
@@ -166,9 +169,13 @@ export class Session {
     return {
       maxFileBytes: Math.round(this.settings.maxFileSizeMB * 1024 * 1024),
       excludeFolders: ['node_modules', '.git', '.hg', '.svn', ...excludedFolderNames(this.settings.watcherExclude)],
-      // A Map lookup per artifact, refreshed once per cache generation: nothing touches SQL here.
-      rules: { cachedUuid: (_collection, type, name) => this.cache?.live.uuidOf(type, name) },
+      rules: this.ruleOptions(),
     };
+  }
+
+  /** What the cache tells the rules: a Map lookup per artifact, refreshed once per cache generation (never SQL). */
+  private ruleOptions(): RuleOptions {
+    return { cachedUuid: (_collection, type, name) => this.cache?.live.uuidOf(type, name) };
   }
 
   /** Rebuilds the workspace from disk (first start, settings change, rebuild command); calls are queued. */
