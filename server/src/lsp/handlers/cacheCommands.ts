@@ -3,6 +3,7 @@
  * is a plain object with `ok` and a `message` a person can read; nothing throws to the client.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { WorkspaceEdit } from 'vscode-languageserver/node';
 import type { LiveCache, LiveCacheStatus } from '../../engine/cache/live';
 import { uriToPath } from '../uri';
@@ -75,7 +76,8 @@ async function linkArtifacts(ctx: CommandContext, args: unknown[]): Promise<Link
   if (!live) return refused(OFF);
   const a = readLinkArgs(args[0]);
   if (typeof a === 'string') return refused(a);
-  const manifest = ctx.session.docs.pathOf(a.collection) ?? uriToPath(a.collection);
+  // A URI as LSP speaks; a plain absolute path is taken too (scripts, the CLI's habits).
+  const manifest = uriToPath(a.collection) ?? (path.isAbsolute(a.collection) ? a.collection : undefined);
   if (!manifest) return refused(`"${a.collection}" is not a file URI of a collection.toml`);
   const group = a.parent.startsWith('group:') ? a.parent.slice('group:'.length) : a.relation === 'member' ? a.parent : undefined;
   const r = await live.link(
@@ -113,20 +115,32 @@ async function linkArtifacts(ctx: CommandContext, args: unknown[]): Promise<Link
   return { ok: true, status: r.status, message: r.message, generation: live.headline().generation, file: uri };
 }
 
-registerCommand('skillmeat.linkArtifacts', (ctx, args) => linkArtifacts(ctx, args));
+/** Runs a write command so that even an unexpected failure answers `{ ok: false, message }` (logged with its stack). */
+function safely<T>(name: string, fn: (ctx: CommandContext, args: unknown[]) => Promise<T>): (ctx: CommandContext, args: unknown[]) => Promise<T | { ok: false; message: string; generation: number }> {
+  return async (ctx, args) => {
+    try {
+      return await fn(ctx, args);
+    } catch (e) {
+      ctx.session.log(`${name} failed: ${(e as Error)?.stack ?? e}`);
+      return { ok: false, message: `${name} failed: ${(e as Error)?.message ?? e}`, generation: liveOf(ctx)?.headline().generation ?? 0 };
+    }
+  };
+}
 
-registerCommand('skillmeat.pruneMissing', async (ctx, args) => {
+registerCommand('skillmeat.linkArtifacts', safely('skillmeat.linkArtifacts', (ctx, args) => linkArtifacts(ctx, args)));
+
+registerCommand('skillmeat.pruneMissing', safely('skillmeat.pruneMissing', async (ctx, args) => {
   const live = liveOf(ctx);
   const dryRun = obj(args[0]).dryRun === true;
   if (!live) return { ok: false, dryRun, artifacts: [], rowsRemoved: {}, message: OFF, generation: 0 };
   return live.prune(dryRun);
-});
+}));
 
-registerCommand('skillmeat.rebuildCache', async (ctx) => {
+registerCommand('skillmeat.rebuildCache', safely('skillmeat.rebuildCache', async (ctx) => {
   const live = liveOf(ctx);
   if (!live) return { ok: false, message: OFF, generation: 0, saved: false };
   return live.rebuild();
-});
+}));
 
 registerRequest('skillmeat/cacheStatus', (ctx): LiveCacheStatus | Record<string, unknown> => {
   const live = liveOf(ctx);
