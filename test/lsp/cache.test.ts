@@ -289,7 +289,7 @@ describe('lsp: the cache in the server', () => {
 
   it('rebuilds the cache on request (every file synced again, user links kept)', async () => {
     const before = await client.request<Status>('skillmeat/cacheStatus', {});
-    const r = await command<{ ok: boolean; saved: boolean; message: string; sync: { collectionsSynced: number; forced: boolean } }>(client, 'skillmeat.rebuildCache');
+    const r = await command<{ ok: boolean; saved: boolean; message: string; sync: { collectionsSynced: number; forced: boolean } }>(client, 'skillmeat.server.rebuildCache');
     assert.equal(r.ok, true, r.message);
     assert.equal(r.saved, true);
     assert.deepEqual([r.sync.collectionsSynced, r.sync.forced], [2, true]);
@@ -399,7 +399,7 @@ describe('lsp: a cache that is behind, damaged, or read-only', () => {
       assert.deepEqual([s.state, s.readOnly], ['ready', true]);
       const link = await command<LinkResult>(client, 'skillmeat.linkArtifacts', { collection: uri(ex.path(DEFAULT)), parent: 'group:Writing kit', child: 'skill:commit-helper', relation: 'member' });
       const prune = await command<{ ok: boolean; message: string }>(client, 'skillmeat.pruneMissing', {});
-      const rebuild = await command<{ ok: boolean; message: string }>(client, 'skillmeat.rebuildCache');
+      const rebuild = await command<{ ok: boolean; message: string }>(client, 'skillmeat.server.rebuildCache');
       const uuids = await command<{ applied: boolean; failureReason: string }>(client, 'skillmeat.writeMissingUuids');
       assert.deepEqual([link.ok, link.message], [false, READ_ONLY]);
       assert.deepEqual([prune.ok, prune.message], [false, READ_ONLY]);

@@ -35,7 +35,7 @@ describe('lsp: lifecycle and diagnostics', () => {
     const c = init.capabilities;
     assert.equal(init.serverInfo?.name, 'skillmeat-ls');
     assert.ok(c.hoverProvider && c.definitionProvider && c.referencesProvider && c.completionProvider && c.codeActionProvider);
-    assert.deepEqual(c.executeCommandProvider?.commands.sort(), ['skillmeat.linkArtifacts', 'skillmeat.pruneMissing', 'skillmeat.rebuildCache', 'skillmeat.rebuildIndex', 'skillmeat.writeMissingUuids']);
+    assert.deepEqual(c.executeCommandProvider?.commands.sort(), ['skillmeat.linkArtifacts', 'skillmeat.pruneMissing', 'skillmeat.rebuildIndex', 'skillmeat.server.rebuildCache', 'skillmeat.writeMissingUuids']);
     assert.equal(c.diagnosticProvider, undefined, 'push mode for a client without pull support');
     assert.ok(c.workspace?.workspaceFolders?.changeNotifications);
   });

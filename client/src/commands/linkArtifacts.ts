@@ -186,14 +186,23 @@ export async function linkArtifacts(state: ExtensionState, from?: TreeNode): Pro
     } else if (pinPick.value) pin = pinPick.value;
   }
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === p.collection);
-  if (doc?.isDirty) {
-    // The link is written to the file on disk; unsaved edits in the editor would then conflict.
-    void vscode.window.showWarningMessage(`SkillMeat: save ${vscode.workspace.asRelativePath(doc.uri)} first; the link is written to the file on disk.`);
+  const client = state.client();
+  const viaServer = Boolean(client?.isRunning() && serverHasCommand(client, SERVER_LINK_COMMAND));
+  const wasDirty = Boolean(doc?.isDirty);
+  if (wasDirty && !viaServer) {
+    // The CLI writes the file on disk; unsaved edits in the editor would then conflict. (The
+    // server's edit goes through the editor with the document's version instead.)
+    void vscode.window.showWarningMessage(`SkillMeat: save ${vscode.workspace.asRelativePath(doc!.uri)} first; the link is written to the file on disk.`);
     return undefined;
   }
   const req: LinkRequest = { collection: p.collection, collectionName: p.collectionName, parent: p.ref, child: child.ref, relation: relPick.relation, pin };
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SkillMeat: linking ${child.ref} → ${p.ref}…` }, () => perform(state, req));
   state.output.info(`Link ${JSON.stringify(req)} via ${outcome.via}: ${outcome.ok ? 'ok' : 'failed'} — ${outcome.message}`);
+  if (outcome.ok && outcome.via === 'server' && !wasDirty) {
+    // The server's edit lands in the editor; save it when it is the only change, as the CLI would have.
+    const edited = vscode.workspace.textDocuments.find((d) => d.uri.toString() === p.collection);
+    if (edited?.isDirty) await edited.save();
+  }
   if (outcome.ok) {
     void vscode.window.showInformationMessage(`SkillMeat: ${outcome.message}`);
     state.tree.scheduleRefresh();

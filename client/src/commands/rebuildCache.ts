@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { requireClient, requireTrust, serverCommand, type ExtensionState } from '../state';
+import { requireClient, requireTrust, serverCommand, serverHasCommand, type ExtensionState } from '../state';
 
-/** The command id (the server's own command is skillmeat.rebuildIndex). */
+/** The command id (the server's own commands have other names: the client registers those itself). */
 export const REBUILD_CACHE = 'skillmeat.rebuildCache';
-/** The server command that re-reads every file and rewrites the cache. */
+/** The server command that re-reads every file and rewrites the cache (uuids and user memberships kept). */
+export const SERVER_REBUILD_CACHE = 'skillmeat.server.rebuildCache';
+/** The older server command that only re-reads the files (servers without a cache). */
 export const SERVER_REBUILD_INDEX = 'skillmeat.rebuildIndex';
 
 /** SkillMeat: Rebuild Cache — the server re-indexes the workspace and rewrites its cache. */
@@ -15,7 +17,7 @@ export async function rebuildCache(state: ExtensionState): Promise<unknown> {
   try {
     const res = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'SkillMeat: rebuilding the cache…' },
-      () => serverCommand(client, SERVER_REBUILD_INDEX, []),
+      () => serverCommand(client, serverHasCommand(client, SERVER_REBUILD_CACHE) ? SERVER_REBUILD_CACHE : SERVER_REBUILD_INDEX, []),
     );
     const r = res as { files?: number; ms?: number; message?: string } | undefined;
     const text =

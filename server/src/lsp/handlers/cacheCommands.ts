@@ -136,7 +136,9 @@ registerCommand('skillmeat.pruneMissing', safely('skillmeat.pruneMissing', async
   return live.prune(dryRun);
 }));
 
-registerCommand('skillmeat.rebuildCache', safely('skillmeat.rebuildCache', async (ctx) => {
+// Named apart from the client's own 'skillmeat.rebuildCache' palette command: the language client
+// registers every server command under its own name, and a second registration fails.
+registerCommand('skillmeat.server.rebuildCache', safely('skillmeat.server.rebuildCache', async (ctx) => {
   const live = liveOf(ctx);
   if (!live) return { ok: false, message: OFF, generation: 0, saved: false };
   return live.rebuild();
