@@ -21,13 +21,18 @@ const CONTAINER = { skill: 'skills', command: 'commands', agent: 'agents', hook:
 const WORDS = ['pdf', 'review', 'release', 'notes', 'api', 'style', 'lint', 'test', 'deploy', 'docs', 'data', 'sql', 'chart', 'plan', 'triage', 'audit'];
 const hex = (r, n) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
 
-/** Writes a workspace of `collections × perCollection` artifacts and `projects` projects under `root`. */
-export function generate(root, { collections, perCollection, projects, seed = 42, withFiles = true }) {
+/**
+ * Writes a workspace of `collections × perCollection` artifacts and `projects` projects under `root`.
+ * `prefix` names the collections (`<prefix>-<n>`); `shared` > 0 makes every project deploy the
+ * first `shared` artifacts of its collection (a reference used by every project), and fills the
+ * rest of its 25 records from the other artifacts. Defaults give the original output byte for byte.
+ */
+export function generate(root, { collections, perCollection, projects, seed = 42, withFiles = true, prefix = 'col', shared = 0 }) {
   if (existsSync(root)) rmSync(root, { recursive: true, force: true });
   const r = rng(seed);
   const cols = [];
   for (let c = 0; c < collections; c++) {
-    const name = `col-${c}`;
+    const name = `${prefix}-${c}`;
     const dir = join(root, 'collections', name);
     mkdirSync(dir, { recursive: true });
     const arts = [];
@@ -69,9 +74,12 @@ export function generate(root, { collections, perCollection, projects, seed = 42
     mkdirSync(dir, { recursive: true });
     let dep = '';
     const col = cols[p % cols.length];
-    const start = Math.floor(r() * col.arts.length);
-    for (let d = 0; d < Math.min(25, col.arts.length); d++) {
-      const a = col.arts[(start + d * 7) % col.arts.length];
+    const n = col.arts.length;
+    const head = Math.min(shared, n);
+    const start = Math.floor(r() * (n - head));
+    const picks = col.arts.slice(0, head);
+    for (let d = 0; d < Math.min(25 - head, n - head); d++) picks.push(col.arts[head + ((start + d * 7) % (n - head))]);
+    for (const a of picks) {
       const path = a.type === 'skill' || a.type === 'mcp' ? `${CONTAINER[a.type]}/${a.name}` : `${CONTAINER[a.type]}/${a.name}.md`;
       dep += `[[deployed]]\nartifact_name = "${a.name}"\nartifact_type = "${a.type}"\nfrom_collection = "${col.name}"\ndeployed_at = "2026-03-02T09:41:07.318822"\nartifact_path = "${path}"\ncontent_hash = "${a.hash}"\nlocal_modifications = false\nversion_lineage = ["${a.hash}"]\ndeployment_profile_id = "claude_code"\nplatform = "claude_code"\nprofile_root_dir = ".claude"\ncollection_sha = "${a.hash}"\n\n`;
     }
