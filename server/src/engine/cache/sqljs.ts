@@ -34,9 +34,14 @@ export function sqlJsLoaded(): SqlJsStatic | undefined {
   return loaded;
 }
 
-/** A new database (from bytes or empty) with foreign keys on, as every connection must have. */
+/**
+ * A new database (from bytes or empty) with foreign keys on, as every connection must have.
+ * The database lives in memory and only its exported image is durable (written atomically), so
+ * the rollback journal is kept in memory too and nothing is synced: a transaction still rolls
+ * back, without sql.js's emulated file I/O on every page.
+ */
 export function newDatabase(SQL: SqlJsStatic, bytes?: Uint8Array): Database {
   const db = new SQL.Database(bytes);
-  db.exec('PRAGMA foreign_keys = ON');
+  db.exec('PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768');
   return db;
 }

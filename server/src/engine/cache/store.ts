@@ -2,21 +2,42 @@
 // writeTransaction, which bumps the generation so readers holding derived data can tell it is
 // stale (optimistic concurrency). All values are bound parameters.
 import { randomBytes } from 'node:crypto';
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { cacheError, messageOf, type Result } from './errors';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const inTransaction = new WeakSet<Database>();
 
+/**
+ * Prepared statements kept per database: a sync runs the same dozen statements for every
+ * artifact, and preparing each anew cost more than running it. sql.js frees them when the
+ * database closes (a reload makes a new database, hence a new map).
+ */
+const statements = new WeakMap<Database, Map<string, Statement>>();
+
+function prepared(db: Database, sql: string): Statement {
+  let m = statements.get(db);
+  if (!m) {
+    m = new Map();
+    statements.set(db, m);
+  }
+  let st = m.get(sql);
+  if (!st) {
+    st = db.prepare(sql);
+    m.set(sql, st);
+  }
+  return st;
+}
+
 function rows(db: Database, sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] {
-  const st = db.prepare(sql);
+  const st = prepared(db, sql);
   try {
     st.bind(params);
     const out: Record<string, SqlValue>[] = [];
     while (st.step()) out.push(st.getAsObject());
     return out;
   } finally {
-    st.free();
+    st.reset();
   }
 }
 
@@ -25,7 +46,12 @@ function one(db: Database, sql: string, params: SqlValue[] = []): Record<string,
 }
 
 function run(db: Database, sql: string, params: SqlValue[] = []): number {
-  db.run(sql, params);
+  const st = prepared(db, sql);
+  try {
+    st.run(params);
+  } finally {
+    st.reset();
+  }
   return db.getRowsModified();
 }
 
