@@ -134,4 +134,18 @@ describe('sync: manifests → cache', () => {
     const s = sync();
     assert.ok(s.conflicts.some((c) => c.typeName === 'agent:release-notes-2' && /already belongs to skill:pdf-tools/.test(c.message)), JSON.stringify(s.conflicts));
   });
+
+  it('syncs a large workspace in slices when given a time budget, ending where one full sync ends', () => {
+    dir.write({ 'collections/second/collection.toml': COLLECTION.replace('name = "main"', 'name = "second"').replace(/uuid = "[0-9a-f]+"\n/g, '') });
+    ws.scan(dir.root);
+    const first = syncWorkspace(opened.cache.db, ws.index(), { now: NOW, budgetMs: 0 });
+    assert.ok(first.ok);
+    assert.equal(first.value.collectionsSynced, 1);
+    assert.equal(first.value.more, true);
+    assert.equal(first.value.deployedFilesSynced, 0, 'deployments wait for the last slice');
+    const second = syncWorkspace(opened.cache.db, ws.index(), { now: NOW, budgetMs: 0 });
+    assert.ok(second.ok);
+    assert.deepEqual([second.value.collectionsSynced, second.value.collectionsUnchanged, second.value.more, second.value.deployedFilesSynced], [1, 1, false, 1]);
+    assert.equal(rows(opened.cache.db, 'SELECT count(*) FROM collections')[0][0], 2);
+  });
 });

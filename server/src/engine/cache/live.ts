@@ -430,13 +430,19 @@ export class LiveCache {
     this.syncTimer = undefined;
     const index = this.opts.index();
     const t0 = performance.now();
-    const r = syncWorkspace(db, index, { force: o.force, now: isoNow((this.opts.now ?? (() => new Date()))()) });
+    // Slices of ~150 ms keep the server answering while a large workspace is first synced.
+    const r = syncWorkspace(db, index, { force: o.force, budgetMs: o.force ? undefined : 150, now: isoNow((this.opts.now ?? (() => new Date()))()) });
     const ms = Math.round((performance.now() - t0) * 10) / 10;
     if (!r.ok) {
       this.opts.log(`cache sync failed: ${r.error.message}`);
       return undefined;
     }
-    this.syncedIndex = index;
+    if (r.value.more) {
+      this.syncTimer = this.timers.setTimeout(() => {
+        this.syncTimer = undefined;
+        this.syncIfStale();
+      }, 0);
+    } else this.syncedIndex = index;
     const { conflicts, ...rest } = r.value;
     this.lastSync = { ...rest, conflicts: conflicts.slice(0, 20), at: new Date().toISOString(), ms, forced: o.force };
     if (r.value.collectionsSynced || r.value.deployedFilesSynced || o.force) {

@@ -41,6 +41,8 @@ export interface SyncSummary {
   /** uuids a manifest declares that the cache could not take (taken, malformed, remembered otherwise). */
   conflicts: { typeName: string; message: string }[];
   generation: number;
+  /** True when the time budget ran out: call again to sync the rest (deployments and the sweep wait for the end). */
+  more: boolean;
 }
 
 /** Options of a sync. */
@@ -48,6 +50,11 @@ export interface SyncOptions {
   now?: string;
   /** Sync every file even when its text is unchanged (a rebuild). */
   force?: boolean;
+  /**
+   * Stop after this many milliseconds (checked between collections) and report `more`, so a
+   * server can sync a large workspace in slices between requests. Not with `force`.
+   */
+  budgetMs?: number;
 }
 
 function textHash(sf: SourceFile): string {
@@ -198,7 +205,9 @@ function syncDeployed(db: Database, index: WorkspaceIndex, m: DeployedModel, now
 /** Brings the cache up to the workspace in one transaction; unchanged files are skipped. */
 export function syncWorkspace(db: Database, index: WorkspaceIndex, opts: SyncOptions = {}): Result<SyncSummary> {
   const now = opts.now ?? isoNow();
+  const started = performance.now();
   const summary: Omit<SyncSummary, 'generation'> = {
+    more: false,
     collectionsSynced: 0,
     collectionsUnchanged: 0,
     deployedFilesSynced: 0,
@@ -219,6 +228,10 @@ export function syncWorkspace(db: Database, index: WorkspaceIndex, opts: SyncOpt
       if (!opts.force && unchanged(db, c.source.file, hash)) {
         summary.collectionsUnchanged++;
         continue;
+      }
+      if (opts.budgetMs !== undefined && !opts.force && summary.collectionsSynced > 0 && performance.now() - started > opts.budgetMs) {
+        summary.more = true;
+        return;
       }
       summary.artifactsCreated += syncCollection(db, index, c, now, summary.conflicts);
       remember(db, c.source.file, hash, now);
