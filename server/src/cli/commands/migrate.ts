@@ -19,7 +19,8 @@ Shows or changes the schema revision of the editor's artifact cache (an SQLite f
 
 Every up/down first copies the cache to <cache>.backup-<time>-<revision> (the newest five
 are kept); each migration runs in one transaction and a failure leaves the file as it was.
-Close editors using the cache before "down": an editor upgrades it again when it next saves.
+An open editor notices the change: after "down" its cache is behind, and it writes nothing to
+the file until you migrate up again (it never migrates without being asked).
 
 Options:
   --to REV         target revision: an id, its number (0004), or "base" (down only)
