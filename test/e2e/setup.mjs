@@ -83,9 +83,15 @@ export function ensureTools() {
   const n24bin = path.dirname(tools.node24);
   // The machine's npm config points native builds at Node 20's headers; code-server's native
   // modules (argon2, kerberos…) must be built for the Node 24 that will load them.
+  // Under `npm test` the outer npm exports NODE and npm_node_execpath (Node 20) and other
+  // lifecycle variables; code-server's install script asks those which node it runs on, so they
+  // are dropped and pointed at Node 24.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: `${n24bin}${path.delimiter}${process.env.PATH}`,
+    NODE: tools.node24,
+    npm_node_execpath: tools.node24,
     npm_config_nodedir: tools.node24Dir,
   };
   ensureNpmTree('code-server', env, () => existsSync(path.join(tools.vscodeDir, 'out', 'server-main.js')));
