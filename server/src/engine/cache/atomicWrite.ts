@@ -120,7 +120,7 @@ export function processAlive(pid: number): boolean {
 
 /**
  * Deletes leftovers of processes that died mid-save or mid-lock (`<file>.tmp-<pid>-…`,
- * `<file>.lock.<pid>-…`, `<file>.lock.stale-<pid>-…`); returns what it removed.
+ * `<file>.backup-….tmp-<pid>-…`, `<file>.lock.<pid>-…`, `<file>.lock.stale-<pid>-…`); returns what it removed.
  */
 export function removeStaleTemps(file: string, alive: (pid: number) => boolean = processAlive): string[] {
   const dir = path.dirname(file);
@@ -135,8 +135,10 @@ export function removeStaleTemps(file: string, alive: (pid: number) => boolean =
   }
   for (const n of names) {
     const prefix = prefixes.find((p) => n.startsWith(p));
-    if (!prefix) continue;
-    const pid = Number(n.slice(prefix.length).split('-')[0]);
+    // A backup's temp (`<file>.backup-<time>-<rev>.tmp-<pid>-…`) carries the pid after its own mark.
+    const backupTemp = !prefix && n.startsWith(`${base}.backup-`) && n.includes(TEMP_MARK);
+    if (!prefix && !backupTemp) continue;
+    const pid = Number((backupTemp ? n.slice(n.lastIndexOf(TEMP_MARK) + TEMP_MARK.length) : n.slice(prefix!.length)).split('-')[0]);
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
     try {
       nodeFs.unlinkSync(path.join(dir, n));

@@ -75,8 +75,9 @@ export function readLockOwner(lockPath: string): LockOwner | undefined {
 function tryCreate(lockPath: string, owner: LockOwner): boolean {
   const body = JSON.stringify(owner);
   const tmp = `${lockPath}.${owner.pid}-${owner.token.slice(0, 8)}`;
-  fs.writeFileSync(tmp, body, { mode: 0o600 });
   try {
+    // Inside the try: a write that fails half way (full disk) must not leave its file behind.
+    fs.writeFileSync(tmp, body, { mode: 0o600 });
     fs.linkSync(tmp, lockPath);
     return true;
   } catch (e) {

@@ -9,12 +9,13 @@ import type { Database, SqlValue } from 'sql.js';
 import type { WorkspaceIndex, CollectionInfo } from '../workspace/index';
 import type { DeployedModel } from '../model/deployed';
 import type { SourceFile } from '../workspace/sourceFile';
-import { isOneOf, ARTIFACT_TYPES } from '../model/vocabulary';
+import { isOneOf, ARTIFACT_TYPES, ORIGINS } from '../model/vocabulary';
 import { parseRef, stripExtension } from '../model/identity';
 import type { Result } from './errors';
 import {
   isoNow,
   findArtifact,
+  findArtifactByUuid,
   replaceDeployments,
   replaceLockEntries,
   setArtifactTags,
@@ -79,23 +80,37 @@ function remember(db: Database, file: string, hash: string, now: string): void {
   db.run('INSERT INTO sync_state (manifest_path, text_hash, synced_at) VALUES (?, ?, ?) ON CONFLICT (manifest_path) DO UPDATE SET text_hash = excluded.text_hash, synced_at = excluded.synced_at', [file, hash, now]);
 }
 
+/**
+ * Whether a text fits a `CHECK (length(x) BETWEEN 1 AND max)` column. SQLite counts code points
+ * up to the first NUL. Values that do not fit (an empty or over-long name, one starting with NUL,
+ * an origin outside the vocabulary) are left out of the cache — the rules report them — instead
+ * of failing the whole sync, and with it the cache of every other collection.
+ */
+function fits(s: string, max: number): boolean {
+  const nul = s.indexOf('\u0000');
+  let n = 0;
+  for (const _ of nul < 0 ? s : s.slice(0, nul)) if (++n > max) return false;
+  return n >= 1;
+}
+
 /** Writes one collection (artifacts, tags, groups, lock, discovered composites); returns artifacts created. */
 function syncCollection(db: Database, index: WorkspaceIndex, c: CollectionInfo, now: string, conflicts: SyncSummary['conflicts']): number {
   let created = 0;
+  if (!fits(c.name, 255)) return 0;
   const collectionId = upsertCollection(db, { manifestPath: c.source.file, name: c.name }, now);
   const uuidOf = new Map<string, string>();
   const members: { uuid: string; addedAt: string }[] = [];
   const tagsByUuid: [string, string[]][] = [];
   for (const site of c.artifacts) {
     const e = site.entry;
-    if (!e.typeValid || !e.path || !e.origin) continue;
+    if (!e.typeValid || !e.path || !e.origin || !isOneOf(ORIGINS, e.origin.value) || !fits(site.name, 255)) continue;
     const r = upsertArtifact(db, { type: site.type, name: site.name, path: e.path.value, origin: e.origin.value, uuid: e.uuid?.value }, now);
     if (r.created) created++;
     if (r.conflict) conflicts.push({ typeName: r.id, message: r.conflict });
     if (uuidOf.has(`${site.type}:${stripExtension(site.name)}`)) continue;
     uuidOf.set(`${site.type}:${stripExtension(site.name)}`, r.uuid);
     members.push({ uuid: r.uuid, addedAt: e.added?.value ?? now });
-    tagsByUuid.push([r.uuid, (e.tags?.items ?? []).map((t) => t.value)]);
+    tagsByUuid.push([r.uuid, (e.tags?.items ?? []).map((t) => t.value).filter((t) => fits(t.trim().slice(0, 100), 100))]);
   }
   setCollectionArtifacts(db, collectionId, members);
   for (const [uuid, tags] of tagsByUuid) setArtifactTags(db, uuid, tags, now);
@@ -103,7 +118,7 @@ function syncCollection(db: Database, index: WorkspaceIndex, c: CollectionInfo, 
   const groups: GroupInput[] = [];
   const seenGroups = new Set<string>();
   for (const g of c.model.groups) {
-    if (!g.name || seenGroups.has(g.name.value)) continue;
+    if (!g.name || seenGroups.has(g.name.value) || !fits(g.name.value.slice(0, 255), 255)) continue;
     seenGroups.add(g.name.value);
     const memberUuids: string[] = [];
     for (const m of g.members?.items ?? []) {
@@ -139,6 +154,7 @@ function syncCollection(db: Database, index: WorkspaceIndex, c: CollectionInfo, 
 function syncDiscoveredComposites(db: Database, c: CollectionInfo, collectionId: string, resolve: (type: string, name: string) => string | undefined, now: string): void {
   const live = new Set<string>();
   for (const comp of c.composites) {
+    if (!fits(comp.name, Infinity)) continue;
     const id = `composite:${comp.name}`;
     db.run(
       'INSERT INTO composite_artifacts (id, collection_id, composite_type, display_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
@@ -190,10 +206,13 @@ function syncDeployed(db: Database, index: WorkspaceIndex, m: DeployedModel, now
       versionLineage: r.versionLineage?.items.map((i) => i.value),
       artifactUuid: uuid ?? null,
     });
-    if (uuid && site && findArtifact(db, `${site.type}:${site.name}`)) {
+    const known = site ? findArtifact(db, `${site.type}:${site.name}`) : undefined;
+    if (uuid && site && known) {
       const lineage = r.versionLineage?.items.map((i) => i.value).filter((h) => /^[0-9a-f]{64}$/i.test(h)) ?? [];
       const current = site.collection.lock?.model.entries.find((e) => e.type === site.type && e.name !== undefined && stripExtension(e.name) === stripExtension(site.name))?.contentHash?.value;
-      recordVersionLineage(db, uuid, lineage.length ? lineage : [hash], { current, now });
+      // A declared artifact_uuid the cache does not know (stale, mistyped: unresolved-uuid) must not
+      // reach artifact_versions, whose artifact_uuid is a foreign key: the whole sync would fail.
+      recordVersionLineage(db, findArtifactByUuid(db, uuid) ? uuid : known.uuid, lineage.length ? lineage : [hash], { current, now });
     }
   }
   // Keep one record per identity, as SkillMeat does; the last one wins.

@@ -182,16 +182,23 @@ function textContext(kind: FileKind, text: string, offset: number): TextContext 
   }
   const lineText = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset);
   if (depth === 0 && /^[ \t]*[A-Za-z0-9_-]*$/.test(lineText)) {
-    const typed = /[A-Za-z0-9_-]*$/.exec(lineText)![0];
+    const typed = trailingKeyChars(lineText);
     ctx.keyPrefix = { start: offset - typed.length, typed };
     return ctx;
   }
   if (key && afterEq >= 0) {
-    const tail = /[A-Za-z0-9_-]*$/.exec(lineText)![0];
+    const tail = trailingKeyChars(lineText);
     ctx.key = key;
     ctx.bareValue = { start: offset - tail.length, inArray: depth > 0 };
   }
   return ctx;
+}
+
+/** The bare-key characters that end `s`, scanned backwards: `/[A-Za-z0-9_-]*$/` is quadratic on a long line. */
+function trailingKeyChars(s: string): string {
+  let i = s.length;
+  while (i > 0 && /[A-Za-z0-9_-]/.test(s[i - 1])) i--;
+  return s.slice(i);
 }
 
 /** The end of the string content the cursor is in (up to the closing quote on the line), for replacing all of it. */

@@ -21,6 +21,16 @@ export interface WorkspaceOptions {
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const DEFAULT_EXCLUDES = ['node_modules', '.git', '.hg', '.svn'];
 
+/** A file over the size limit: not parsed (not even as JSON), one `file-too-large` finding. */
+function tooLarge(file: string, kind: FileKind, size: number, max: number, version?: number): SourceFile {
+  const mb = (n: number) => String(Math.round((n / 1048576) * 100) / 100);
+  const sf = analyzeText(file, 'toml', '', version, (sink) =>
+    sink.add('file-too-large', { start: 0, end: 0 }, `${path.basename(file)} is ${(size / 1048576).toFixed(1)} MB, over the ${mb(max)} MB limit; it was not checked`),
+  );
+  sf.kind = kind;
+  return sf;
+}
+
 /**
  * The set of SkillMeat files being checked, and the analyses over them. Files come from disk
  * (scan, load) or from an editor (setText); every change bumps the revision, and the index and
@@ -68,10 +78,7 @@ export class Workspace {
     const st = this.host.stat(file);
     let sf: SourceFile;
     if (st && st.kind === 'file' && st.size > max) {
-      sf = analyzeText(file, k === 'plugin' ? 'plugin' : 'toml', '', undefined, (sink) =>
-        sink.add('file-too-large', { start: 0, end: 0 }, `${path.basename(file)} is ${(st.size / 1048576).toFixed(1)} MB, over the ${(max / 1048576).toFixed(0)} MB limit; it was not checked`),
-      );
-      sf.kind = k;
+      sf = tooLarge(file, k, st.size, max);
     } else {
       const bytes = st?.kind === 'directory' ? new Error('it is a folder, not a file') : this.host.readFile(file);
       if (bytes instanceof Error) {
@@ -91,7 +98,10 @@ export class Workspace {
 
   /** Holds an editor's unsaved text for a file (it wins over the disk until `close`). */
   setText(file: string, text: string, version?: number): SourceFile {
-    const sf = analyzeText(file, fileKindOf(file) ?? 'toml', text, version);
+    // The size limit holds for an editor's text too (UTF-8 bytes are never fewer than UTF-16 units).
+    const max = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const bytes = text.length > max ? text.length : text.length * 3 > max ? Buffer.byteLength(text, 'utf8') : 0;
+    const sf = bytes > max ? tooLarge(file, fileKindOf(file) ?? 'toml', bytes, max, version) : analyzeText(file, fileKindOf(file) ?? 'toml', text, version);
     this.files.set(file, sf);
     this.revision++;
     return sf;
