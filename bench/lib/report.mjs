@@ -67,5 +67,5 @@ export function markdownTable(figures) {
   const esc = (s) => s.replace(/\|/g, '\\|');
   const { rows, notes } = tableRows(figures);
   const body = [`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i >= 2 && i <= 5 ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
-  return [...body, '', ...notes.map((n, i) => `[${i + 1}] n/a: ${n}`)].join('\n');
+  return [...body, ...(notes.length ? ['', ...notes.map((n, i) => `[${i + 1}] n/a: ${n}`)] : [])].join('\n');
 }

@@ -96,6 +96,7 @@ export async function session(ctx, { base, hot, keystrokes, fanouts, requests, i
       await sleep(5);
     }
     out.watcherReadyMs = s.rel(s.watchingT);
+    out.phases.afterReady = [String(s.indexedT ?? s.t0), String(hr())];
     out.afterReady = { probes: startProbes.length, maxStallMs: startProbes.length ? Math.max(...startProbes) : undefined, blockedMs: startProbes.filter((p) => p > 50).reduce((a, b) => a + b, 0) };
     const colFile = join(hot.root, 'collections', 'hot-0', 'collection.toml');
     const deployedFiles = listManifests(join(hot.root, 'projects'));
