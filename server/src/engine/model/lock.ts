@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { TomlTable } from '../toml/ast';
 import type { DiagnosticSink } from '../diagnostics/sink';
 import { type Field, readString, readTable, readTimestamp } from './fields';
-import { parseLockKey } from './identity';
+import { lookupKey, parseLockKey } from './identity';
 
 /** One `[lock.entries."name::type"]` entry. */
 export interface LockEntry {
@@ -56,4 +56,25 @@ export function lowerLock(file: string, root: TomlTable, sink: DiagnosticSink): 
     });
   }
   return model;
+}
+
+const BY_KEY = new WeakMap<LockModel, Map<string, LockEntry>>();
+
+/**
+ * The lock entry of an artifact (type and extension-stripped name, as SkillMeat compares), from
+ * a map built once per lock model: deployed files look entries up for every record on every
+ * re-check, and a scan of a thousand-entry lock per record showed up in keystroke profiles.
+ */
+export function lockEntryFor(lock: LockModel, type: string, name: string): LockEntry | undefined {
+  let m = BY_KEY.get(lock);
+  if (!m) {
+    m = new Map();
+    for (const e of lock.entries) {
+      if (e.name === undefined || e.type === undefined) continue;
+      const k = lookupKey(e.type, e.name);
+      if (!m.has(k)) m.set(k, e);
+    }
+    BY_KEY.set(lock, m);
+  }
+  return m.get(lookupKey(type, name));
 }

@@ -5,6 +5,7 @@ import type { SourceFile } from '../../workspace/sourceFile';
 import { isUuid, stripExtension } from '../../model/identity';
 import { closestNames } from '../../workspace/suggest';
 import { resolveInside, checkContainer } from './paths';
+import { lockEntryFor } from '../../model/lock';
 import { reportUnknown } from './references';
 
 const HASH = /^[0-9a-fA-F]{64}$/;
@@ -62,7 +63,7 @@ export function checkDeployment(ctx: RuleContext, { source, model }: { source: S
         sink.add('unresolved-uuid', r.uuid.span, `artifact_uuid ${r.uuid.value} is not the uuid of ${site.type}:${site.name} in collection "${c.name}" (${site.entry.uuid.value})`, { data: { replacement: JSON.stringify(site.entry.uuid.value) } });
       }
       const hash = r.contentHash ?? r.collectionSha;
-      const lockEntry = c.lock?.model.entries.find((e) => e.type === site.type && e.name !== undefined && stripExtension(e.name) === stripExtension(site.name));
+      const lockEntry = c.lock ? lockEntryFor(c.lock.model, site.type, site.name) : undefined;
       if (hash && lockEntry?.contentHash && lockEntry.contentHash.value !== hash.value) {
         sink.add('hash-not-in-lock', hash.span, `${what} is at ${hash.value.slice(0, 12)}…, but collection "${c.name}" is now at ${lockEntry.contentHash.value.slice(0, 12)}… (its lock): the deployment is behind or locally changed`);
       }
