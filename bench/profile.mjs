@@ -12,7 +12,7 @@
 // completion) by the harness's timestamps.
 //
 // To take one: node --cpu-prof --cpu-prof-dir=DIR bench/.tools/dist/cli.js check bench/corpus/50k
-// or start the server with nodeArgs ['--cpu-prof', …] (see bench/README-section.md).
+// or start the server with nodeArgs ['--cpu-prof', …] (see the README's Performance section).
 import { readFileSync, existsSync, readdirSync, statSync, mkdirSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join, dirname } from 'node:path';

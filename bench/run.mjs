@@ -39,11 +39,11 @@ const ORDER = [
 ];
 const rank = (f) => (ORDER.includes(f.id) ? ORDER.indexOf(f.id) : ORDER.length);
 
-const SECTION = join(BENCH, 'README-section.md');
+const SECTION = join(BENCH, '..', 'README.md');
 const START = '<!-- bench:table:start -->';
 const END = '<!-- bench:table:end -->';
 
-/** Puts the latest table between the markers of bench/README-section.md. */
+/** Puts the latest table between the markers of the README's Performance section. */
 function updateSection(results) {
   if (!existsSync(SECTION)) return false;
   const text = readFileSync(SECTION, 'utf8');
