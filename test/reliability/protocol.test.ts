@@ -230,7 +230,7 @@ describe('reliability: protocol abuse against the real server', function () {
       assert.deepEqual(p.diagnostics.map((d) => line(file, d)).sort(), want);
       const t1 = Date.now();
       const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: uri(ex.path('collections/team/collection.toml')) }, position: { line: 0, character: 1 } });
-      assert.ok(Date.now() - t1 < 2000, `a request after the flood took ${Date.now() - t1} ms`);
+      assert.ok(Date.now() - t1 < 5000, `a request after the flood took ${Date.now() - t1} ms`);
       void h;
       assert.ok(settled < 60_000, `sent in ${sent} ms, settled in ${settled} ms`);
     } finally {

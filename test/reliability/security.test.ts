@@ -319,7 +319,7 @@ describe('reliability: untrusted workspaces', function () {
     it('values the schema cannot hold (empty, too long, NUL first, unknown origin, stale artifact_uuid) are left out, not fatal to the whole sync', async () => {
       // Each of these used to make every sync fail with a CHECK or FOREIGN KEY error, so one bad
       // artifact stopped the cache for the whole workspace (fixed in engine/cache/sync.ts).
-      const cases: [string, string, string?][] = [
+      const cases: [string, string, string?, string?][] = [
         ['empty artifact name', artifact('', 'skill', 'skills/x')],
         ['a 300-character name', artifact('n'.repeat(300), 'skill', 'skills/x')],
         ['a name starting with NUL', artifact('\u0000n', 'skill', 'skills/x')],
@@ -327,13 +327,17 @@ describe('reliability: untrusted workspaces', function () {
         ['a tag starting with NUL', artifact('t', 'skill', 'skills/x', 'tags = ["\\u0000tag"]')],
         ['an empty group name', '[[groups]]\nname = ""\nmembers = ["skill:fine"]\n'],
         ['a group name starting with NUL', '[[groups]]\nname = "\\u0000g"\nmembers = []\n'],
+        ['an empty deployed content_hash', '', `[[deployed]]\nartifact_name = "fine"\nartifact_type = "skill"\nfrom_collection = "main"\ndeployed_at = "2026-03-02T09:41:07"\nartifact_path = "skills/fine"\ncontent_hash = ""\n`],
+        ['a lock hash starting with NUL (the version a deployment is compared with)', '', `[[deployed]]\nartifact_name = "fine"\nartifact_type = "skill"\nfrom_collection = "main"\ndeployed_at = "2026-03-02T09:41:07"\nartifact_path = "skills/fine"\ncontent_hash = "${'ab'.repeat(32)}"\n`, '[lock]\nversion = "1.0.0"\n\n[lock.entries."fine::skill"]\ncontent_hash = "\\u0000"\nfetched = "2026-01-01T00:00:00"\n'],
         ['a deployed artifact_uuid the cache does not know', '', `[[deployed]]\nartifact_name = "fine"\nartifact_type = "skill"\nfrom_collection = "main"\ndeployed_at = "2026-03-02T09:41:07"\nartifact_path = "skills/fine"\ncontent_hash = "${'ab'.repeat(32)}"\nartifact_uuid = "0123456789abcdef0123456789abcdef"\n`],
       ];
       const SQL = await loadSqlJs();
       const s = new Scratch();
       try {
-        for (const [what, extra, deployed] of cases) {
+        for (const [what, extra, deployed, lock] of cases) {
           s.write('ws/collections/main/collection.toml', HEADER + artifact('fine', 'skill', 'skills/fine') + extra);
+          fs.rmSync(s.path('ws/collections/main/collection.lock'), { force: true });
+          if (lock) s.write('ws/collections/main/collection.lock', lock);
           s.write('ws/collections/main/skills/fine/SKILL.md', '# fine\n');
           fs.rmSync(s.path('ws/p'), { recursive: true, force: true });
           if (deployed) s.write('ws/p/.claude/.skillmeat-deployed.toml', deployed);

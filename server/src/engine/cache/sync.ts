@@ -211,8 +211,10 @@ function syncDeployed(db: Database, index: WorkspaceIndex, m: DeployedModel, now
       const lineage = r.versionLineage?.items.map((i) => i.value).filter((h) => /^[0-9a-f]{64}$/i.test(h)) ?? [];
       const current = site.collection.lock?.model.entries.find((e) => e.type === site.type && e.name !== undefined && stripExtension(e.name) === stripExtension(site.name))?.contentHash?.value;
       // A declared artifact_uuid the cache does not know (stale, mistyped: unresolved-uuid) must not
-      // reach artifact_versions, whose artifact_uuid is a foreign key: the whole sync would fail.
-      recordVersionLineage(db, findArtifactByUuid(db, uuid) ? uuid : known.uuid, lineage.length ? lineage : [hash], { current, now });
+      // reach artifact_versions, whose artifact_uuid is a foreign key, nor an empty hash its
+      // CHECK (length(content_hash) > 0): the whole sync would fail.
+      const versions = lineage.length ? lineage : [hash].filter((h) => fits(h, Infinity));
+      recordVersionLineage(db, findArtifactByUuid(db, uuid) ? uuid : known.uuid, versions, { current: current !== undefined && fits(current, Infinity) ? current : undefined, now });
     }
   }
   // Keep one record per identity, as SkillMeat does; the last one wins.
