@@ -188,6 +188,28 @@ describe('reliability: protocol abuse against the real server', function () {
     }
   });
 
+  // BUG (LSP, server/src/lsp/diagnostics.ts; reported, not fixed here): DiagnosticsPublisher.flush
+  // builds `JSON.stringify(items)` of a file's whole list; a document under the size limit with
+  // about two million findings (6 MB of garbage lines) makes it throw "RangeError: Invalid string
+  // length" (logged as uncaught): that file is never published, and neither is any file after it
+  // in the flush order (a document opened later) while it stays open. Publishing is also slow
+  // long before that (1 MB: 333,334 findings, 7 s). A cap per file would fix both. Un-skip when fixed.
+  it.skip('a 6 MB document of syntax errors: it is published (capped) and a document opened after it too (BUG: RangeError in flush)', async () => {
+    const { ex, client } = await startExample();
+    try {
+      const big = ex.path('collections/default/big/collection.toml');
+      await client.open(big, 'zz\n'.repeat(2_000_000), 1);
+      const later = ex.path('collections/later/collection.toml');
+      await client.open(later, '[collection]\nname = 1\n', 1);
+      await client.waitDiagnostics(later, (_d, p) => p.version === 1, 60_000);
+      const p = await client.waitDiagnostics(big, (_d, q) => q.version === 1, 60_000);
+      assert.ok(p.diagnostics.length > 0 && p.diagnostics.length <= 10_000, `${p.diagnostics.length} diagnostics published`);
+    } finally {
+      assert.equal(await client.stop(), 0);
+      ex.dispose();
+    }
+  });
+
   it('10,000 didChange notifications in a row: the last diagnostics match the last text, and a request is answered after', async () => {
     const { ex, client } = await startExample();
     try {
