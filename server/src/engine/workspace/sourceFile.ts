@@ -27,6 +27,9 @@ export interface SourceFile {
   local: Diagnostic[];
 }
 
+/** How many syntax errors of one file are reported. */
+export const MAX_SYNTAX_ERRORS = 1000;
+
 /** Parses and lowers one file's text; never throws. `preErrors` are decoding findings to keep. */
 export function analyzeText(file: string, kind: FileKind, text: string, version?: number, pre: (sink: DiagnosticSink) => void = () => {}): SourceFile {
   const lines = new LineIndex(text);
@@ -38,7 +41,13 @@ export function analyzeText(file: string, kind: FileKind, text: string, version?
     return sf;
   }
   const parsed = parseToml(text);
-  for (const e of parsed.errors) sink.add('toml-syntax', e.span, e.message);
+  // A file of garbage can hold millions of errors; past the first thousand they say nothing new
+  // and would only swamp the editor (and its protocol messages).
+  for (const e of parsed.errors.slice(0, MAX_SYNTAX_ERRORS)) sink.add('toml-syntax', e.span, e.message);
+  if (parsed.errors.length > MAX_SYNTAX_ERRORS) {
+    const last = parsed.errors[MAX_SYNTAX_ERRORS];
+    sink.add('toml-syntax', last.span, `${parsed.errors.length - MAX_SYNTAX_ERRORS} more syntax errors after this point are not listed`);
+  }
   sf.root = parsed.root;
   switch (kind) {
     case 'collection':
