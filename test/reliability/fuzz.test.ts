@@ -84,6 +84,19 @@ describe('reliability: engine fuzzing', function () {
     assert.deepEqual(small.diagnosticsOf('/w/c/plugins/p/plugin.json').map((d) => [d.code, d.message]), [['file-too-large', 'plugin.json is 0.2 MB, over the 0.1 MB limit; it was not checked']]);
   });
 
+  it('hundreds of thousands of findings in one file are computed, not a stack overflow for the whole workspace', () => {
+    // The rules appended each unit's findings with out.push(...items): 200,000 findings (a group of
+    // 2 MB of repeated members) overflowed the call stack, and no file of the workspace got any
+    // diagnostics — in the server and in `check` (fixed in engine/diagnostics/rules/index.ts and
+    // context.ts).
+    const file = '/w/c/collection.toml';
+    const ws = new Workspace(new MemoryFs({ [file]: '[collection]\nname = "c"\n\n[[groups]]\nname = "g"\nmembers = [' + '"skill:x", '.repeat(250_000) + ']\n', '/w/d/collection.toml': '[collection]\nname = 1\n' }));
+    ws.scan('/w');
+    const all = ws.diagnostics();
+    assert.ok((all.get(file)?.length ?? 0) > 250_000);
+    assert.ok(all.get('/w/d/collection.toml')?.some((d) => d.code === 'wrong-type'), 'the other file still gets its findings');
+  });
+
   it('one line of 400,000 characters: every editor feature answers in linear time', () => {
     // completionsAt used /[A-Za-z0-9_-]*$/ on the line before the cursor: quadratic, so a
     // completion at the end of a long value blocked the server for minutes (fixed in completion.ts).

@@ -67,7 +67,10 @@ export class Scratch {
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; shellPrefix?: string } = {}): Promise<{ code: number | null; signal: string | null; out: string; err: string; ms: number }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const spawnOpts: SpawnOptions = { cwd: opts.cwd ?? REPO, env: { ...CHILD_ENV, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] };
+    // Hermetic: no default collections root or cache of whoever runs the tests (--cache and
+    // --collections-root are given where they matter; SKILLMEAT_HOME points nowhere otherwise).
+    const env = { ...CHILD_ENV, SKILLMEAT_HOME: path.join(os.tmpdir(), 'skillmeat-rel-no-home'), ...opts.env };
+    const spawnOpts: SpawnOptions = { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] };
     // shellPrefix: e.g. `ulimit -f 64;` — a real limit the kernel enforces on the CLI's writes.
     const child = opts.shellPrefix
       ? spawn('/bin/sh', ['-c', `${opts.shellPrefix} exec "$0" "$@"`, process.execPath, CLI, ...args], spawnOpts)
@@ -205,7 +208,7 @@ export function line(file: string, d: { range: LspDiagnostic['range']; severity?
 
 /** A fresh `skillmeat-ls check --format json` of a folder, as sorted lines with paths relative to it. */
 export async function checkLines(root: string, extra: string[] = []): Promise<string[]> {
-  const r = await runCli(['check', '.', '--format', 'json', ...extra], { cwd: root });
+  const r = await runCli(['check', '.', '--format', 'json', '--collections-root', 'collections', ...extra], { cwd: root });
   if (r.code !== 0 && r.code !== 1) throw new Error(`check failed (${r.code}): ${r.err}`);
   const j = JSON.parse(r.out) as { diagnostics: { file: string; range: LspDiagnostic['range']; severity: string; code: string; message: string }[] };
   return j.diagnostics.map((d) => line(d.file.split(path.sep).join('/'), d)).sort();

@@ -188,17 +188,36 @@ describe('reliability: protocol abuse against the real server', function () {
     }
   });
 
-  // BUG (LSP, server/src/lsp/diagnostics.ts; reported, not fixed here): DiagnosticsPublisher.flush
-  // builds `JSON.stringify(items)` of a file's whole list; a document under the size limit with
-  // about two million findings (6 MB of garbage lines) makes it throw "RangeError: Invalid string
-  // length" (logged as uncaught): that file is never published, and neither is any file after it
-  // in the flush order (a document opened later) while it stays open. Publishing is also slow
-  // long before that (1 MB: 333,334 findings, 7 s). A cap per file would fix both. Un-skip when fixed.
+  // Was a bug: DiagnosticsPublisher.flush builds `JSON.stringify(items)` of a file's whole list,
+  // and about two million syntax errors (6 MB of garbage lines) made it throw "RangeError: Invalid
+  // string length": that file and every document opened after it were never published. Fixed in
+  // 74f7a5f by capping syntax errors at 1,000 per file (engine/workspace/sourceFile.ts).
   it('a 6 MB document of syntax errors: it is published (capped) and a document opened after it too', async () => {
     const { ex, client } = await startExample();
     try {
       const big = ex.path('collections/default/big/collection.toml');
       await client.open(big, 'zz\n'.repeat(2_000_000), 1);
+      const later = ex.path('collections/later/collection.toml');
+      await client.open(later, '[collection]\nname = 1\n', 1);
+      await client.waitDiagnostics(later, (_d, p) => p.version === 1, 60_000);
+      const p = await client.waitDiagnostics(big, (_d, q) => q.version === 1, 60_000);
+      assert.ok(p.diagnostics.length > 0 && p.diagnostics.length <= 10_000, `${p.diagnostics.length} diagnostics published`);
+    } finally {
+      assert.equal(await client.stop(), 0);
+      ex.dispose();
+    }
+  });
+
+  // BUG (LSP, server/src/lsp/diagnostics.ts; reported, not fixed here): the cap of 74f7a5f covers
+  // syntax errors only. 400,000 empty [[artifacts]] tables (5.6 MB, under the 10 MB limit) give
+  // shape findings by the million, and flush throws the same RangeError: neither that document
+  // nor one opened after it is ever published. The publisher should cap what it sends per file
+  // (or the engine every file's findings). Un-skip when fixed.
+  it.skip('a 5.6 MB document of 400,000 empty [[artifacts]]: it is published (capped) and a document opened after it too (BUG: RangeError in flush)', async () => {
+    const { ex, client } = await startExample();
+    try {
+      const big = ex.path('collections/default/big/collection.toml');
+      await client.open(big, '[[artifacts]]\n'.repeat(400_000), 1);
       const later = ex.path('collections/later/collection.toml');
       await client.open(later, '[collection]\nname = 1\n', 1);
       await client.waitDiagnostics(later, (_d, p) => p.version === 1, 60_000);
@@ -307,7 +326,7 @@ describe('reliability: protocol abuse against the real server', function () {
       'a 2 MB string of JSON garbage': frame(`"${'x'.repeat(2_000_000)}`),
     };
     for (const [what, raw] of Object.entries(recovers)) {
-      it(`${what}: keeps running and answers the next request`, async () => {
+      it(`${what}: answers a later request or exits cleanly, never hangs`, async () => {
         const r = await afterGarbage(raw);
         assert.ok(r.answered || (r.exit && r.exit.signal === null), JSON.stringify(r));
         assert.ok(r.exitAfterClose && r.exitAfterClose.signal === null, `exits cleanly when the client goes away: ${JSON.stringify(r)}`);
@@ -320,11 +339,10 @@ describe('reliability: protocol abuse against the real server', function () {
       assert.ok(r.exitAfterClose && r.exitAfterClose.signal === null, JSON.stringify(r));
     });
 
-    // BUG (LSP, server/src/lsp/main.ts; reported, not fixed here): a header with no usable
-    // Content-Length (missing, not a number, negative) makes vscode-jsonrpc's reader fire an error
-    // that nothing handles; the server then neither reads another message nor exits — it hangs,
-    // deaf, until its stdin is closed. It should exit (code 1) on a reader error, since the stream
-    // cannot be resynchronised. Un-skip when fixed.
+    // Was a bug: a header with no usable Content-Length (missing, not a number, negative) made
+    // vscode-jsonrpc's reader fire an error nothing handled; the server then neither read another
+    // message nor exited — deaf until its stdin closed. Fixed in 74f7a5f (lsp/main.ts exits on a
+    // reader error: the stream cannot be resynchronised).
     for (const [what, raw] of Object.entries({ 'no Content-Length header': 'Content-Type: x\r\n\r\n{}', 'Content-Length: abc': 'Content-Length: abc\r\n\r\n{}', 'a negative Content-Length': 'Content-Length: -5\r\n\r\n' })) {
       it(`${what}: answers the next request or exits on its own`, async () => {
         const r = await afterGarbage(raw);

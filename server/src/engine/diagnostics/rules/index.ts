@@ -73,8 +73,9 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
   const out: Diagnostic[] = [];
   const dirs = new DirCache(host);
   for (const c of index.collections) {
-    out.push(
-      ...memo.get(c.source, collectionDeps(index, c, host, options, diskGeneration), () => {
+    append(
+      out,
+      memo.get(c.source, collectionDeps(index, c, host, options, diskGeneration), () => {
         const ctx = new RuleContext(index, host, options);
         checkCollection(ctx, c);
         checkCollectionReferences(ctx, c);
@@ -88,7 +89,7 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
   }
   const names = [...index.byName.keys()].join('\u0000');
   for (const d of index.deployments) {
-    out.push(...memo.get(d.source, deploymentDeps(index, d.model, names), () => {
+    append(out, memo.get(d.source, deploymentDeps(index, d.model, names), () => {
       const ctx = new RuleContext(index, host, options);
       checkDeployment(ctx, d);
       return ctx.all();
@@ -96,7 +97,7 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
   }
   for (const sf of index.others) {
     if (sf.model?.kind !== 'skip-prefs') continue;
-    out.push(...memo.get(sf, [], () => {
+    append(out, memo.get(sf, [], () => {
       const ctx = new RuleContext(index, host, options);
       checkSkipPrefsFile(ctx, sf);
       return ctx.all();
@@ -104,8 +105,13 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
   }
   const global = new RuleContext(index, host, options);
   checkDuplicateUuids(global, memo.sharedUuids(index.collections));
-  out.push(...global.all());
+  append(out, global.all());
   return out;
+}
+
+/** Appends without spreading: hundreds of thousands of findings as call arguments overflow the stack. */
+function append<T>(out: T[], items: readonly T[]): void {
+  for (const x of items) out.push(x);
 }
 
 /** A deployed file depends on itself, the collections it names (and their locks), and the set of collection names. */
