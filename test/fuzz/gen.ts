@@ -380,6 +380,9 @@ export function mutate(r: Rng, b: Buffer): { bytes: Buffer; op: string } {
     }
     case 'huge': {
       const forms = [() => `big = "${hugeText(r)}"\n`, () => `${'k'.repeat(r.range(1000, 100_000))} = 1\n`, () => `# ${hugeText(r)}\n`, () => `big = [${'"x", '.repeat(r.range(1000, 30_000))}]\n`, () => hugeText(r)];
+      // Now and then a finding for each of a quarter of a million list items (one unit of the
+      // rules with that many findings once overflowed the stack).
+      if (r.chance(0.02)) return { bytes: insertAt(b, b.length, `\n[[groups]]\nname = "huge"\nmembers = [${'"skill:pdf-tools", '.repeat(r.range(150_000, 260_000))}]\n`), op: 'hugeList' };
       return { bytes: insertAt(b, lineAt(), r.pick(forms)()), op };
     }
     case 'wrongType': {

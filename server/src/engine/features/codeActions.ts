@@ -137,8 +137,12 @@ export function removeListItem(text: string, item: Span): Span {
   if (text[i] === ',') {
     i++;
     while (text[i] === ' ' || text[i] === '\t') i++;
-    const ls = lineStartOf(text, item.start);
-    if ((text[i] === '\n' || text[i] === '\r' || i >= text.length) && text.slice(ls, item.start).trim() === '') return { start: ls, end: nextLineStart(text, i) };
+    // The line start is looked for only when the item ends its line: on a long one-line list,
+    // scanning back from every item made a fix for each of its items quadratic.
+    if (text[i] === '\n' || text[i] === '\r' || i >= text.length) {
+      const ls = lineStartOf(text, item.start);
+      if (text.slice(ls, item.start).trim() === '') return { start: ls, end: nextLineStart(text, i) };
+    }
     return { start: item.start, end: i };
   }
   // The last item: take the comma before it instead.
