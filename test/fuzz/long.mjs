@@ -28,6 +28,8 @@ if (!isMainThread) {
     }
     const ms = performance.now() - t0;
     if (ms > slowest.ms) slowest = { ms, index: i };
+    // Not a failure, but worth a look: a case this slow usually means something quadratic.
+    if (ms > 20_000) parentPort.postMessage({ kind: 'slow', index: i, ms });
     if (++done % 250 === 0) parentPort.postMessage({ kind: 'progress', done: 250 });
   }
   parentPort.postMessage({ kind: 'progress', done: done % 250 });
@@ -79,6 +81,8 @@ if (!isMainThread) {
           } else if (m.kind === 'failure') {
             failures.push(m);
             console.log(`FAIL ${m.message}\n  replay: node test/fuzz/long.mjs --seed ${seed} --case ${m.index}`);
+          } else if (m.kind === 'slow') {
+            console.log(`SLOW case ${m.index}: ${(m.ms / 1000).toFixed(1)} s (node test/fuzz/long.mjs --seed ${seed} --case ${m.index})`);
           } else if (m.kind === 'done') {
             if (m.slowest.ms > slowest.ms) slowest = m.slowest;
           }

@@ -103,6 +103,24 @@ describe('reliability: engine fuzzing', function () {
     assert.ok(Date.now() - t0 < 10_000, `${Date.now() - t0} ms`);
   });
 
+  it('the references of an artifact with a 200,000-character name, among 100,000 group members: linear', () => {
+    // stripExtension lower-cased the whole name for every comparison, so hover, references and
+    // highlights on such an artifact took the product of both sizes (30 s in the long fuzz run;
+    // fixed in engine/model/identity.ts).
+    const file = '/w/c/collection.toml';
+    const name = 'n'.repeat(200_000);
+    const text = `[collection]\nname = "c"\n\n[[artifacts]]\nname = "${name}"\ntype = "skill"\npath = "skills/x"\norigin = "local"\nadded = "2026-01-01T00:00:00"\n\n[[groups]]\nname = "g"\nmembers = [${'"skill:x", '.repeat(100_000)}]\n`;
+    const ws = new Workspace(new MemoryFs({ [file]: text }));
+    ws.scan('/w');
+    ws.diagnostics();
+    const at = text.indexOf(name) + 10;
+    const t0 = Date.now();
+    assert.ok(F.hoverAt(ws, file, at));
+    assert.ok(F.referencesAt(ws, file, at).length >= 1);
+    F.documentHighlights(ws, file, at);
+    assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
+  });
+
   it('one line of 400,000 characters: every editor feature answers in linear time', () => {
     // completionsAt used /[A-Za-z0-9_-]*$/ on the line before the cursor: quadratic, so a
     // completion at the end of a long value blocked the server for minutes (fixed in completion.ts).

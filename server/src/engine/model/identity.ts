@@ -4,7 +4,9 @@ const STRIP_EXTENSIONS = ['.md', '.txt', '.json', '.yaml', '.yml'];
 
 /** The name with one trailing .md/.txt/.json/.yaml/.yml removed, as SkillMeat compares names. */
 export function stripExtension(name: string): string {
-  const lower = name.toLowerCase();
+  // Only the tail can match: lower-casing a whole (possibly enormous) name on every comparison
+  // made finding the references of an artifact with a long name slow by orders of magnitude.
+  const lower = name.slice(-8).toLowerCase();
   for (const ext of STRIP_EXTENSIONS) if (lower.endsWith(ext) && name.length > ext.length) return name.slice(0, -ext.length);
   return name;
 }
