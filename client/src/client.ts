@@ -24,12 +24,6 @@ export const MANIFEST_NAMES = [
 export const MANIFEST_GLOB = `**/{${MANIFEST_NAMES.join(',')}}`;
 
 /**
- * Files the server is told about when they change on disk: the manifests plus the primary files
- * that decide `missing-primary-file` / `path-missing`.
- */
-export const WATCH_GLOB = `**/{${[...MANIFEST_NAMES, 'SKILL.md', 'skill.md'].join(',')}}`;
-
-/**
  * Our documents, by pattern. plugin.json is only ours inside a collection's composite folder,
  * which a glob cannot express exactly; the server ignores plugin.json files outside collections.
  */
@@ -73,7 +67,6 @@ export interface ClientInputs {
   config: () => SkillmeatConfig;
   trusted: () => boolean;
   output: vscode.LogOutputChannel;
-  watcher: vscode.FileSystemWatcher;
   middleware?: Middleware;
 }
 
@@ -85,7 +78,9 @@ export function createLanguageClient(inputs: ClientInputs): LanguageClient {
     outputChannel: inputs.output,
     // Read when the client (re)starts, so a restart after a settings change sends fresh values.
     initializationOptions: () => initializationOptions(inputs.config(), inputs.trusted()),
-    synchronize: { configurationSection: 'skillmeat', fileEvents: inputs.watcher },
+    // No `fileEvents`: the server registers its own watchers (relative patterns reach a
+    // collections root outside the workspace folders) with `workspace/didChangeWatchedFiles`.
+    synchronize: { configurationSection: 'skillmeat' },
     diagnosticCollectionName: 'skillmeat',
     middleware: inputs.middleware,
   };

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { CacheCli, isMigrationStatus, type MigrationStatus } from './cacheCli';
-import { createLanguageClient, isManifestPath, WATCH_GLOB } from './client';
+import { createLanguageClient, isManifestPath } from './client';
 import { TREE_REFRESH, registerCommands } from './commands';
 import { offerMigration, resetMigrationOffer } from './commands/migrateCache';
 import { readConfig, resolveCacheFile, type SkillmeatConfig } from './config';
@@ -30,8 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
   const cli = new CacheCli(context.extensionPath, (line) => output.info(line));
   const statusBar = new StatusBar();
   const tree = new ArtifactsTree(() => client, () => config().watcher.exclude);
-  const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
-  context.subscriptions.push(output, statusBar, tree, watcher);
+  context.subscriptions.push(output, statusBar, tree);
 
   let readyResolve!: () => void;
   let readyReject!: (e: unknown) => void;
@@ -50,7 +49,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
       config,
       trusted: () => vscode.workspace.isTrusted,
       output,
-      watcher,
       middleware: {
         // The server's work-done progress (indexing) drives the status bar's spinner.
         handleWorkDoneProgress: (token, params, next) => {

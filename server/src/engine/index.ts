@@ -9,5 +9,5 @@ export type { Host, HostStat } from './host';
 export type { Diagnostic, Severity, DiagnosticData } from './diagnostics/diagnostic';
 export { allRules, RULES, severityOf, type RuleInfo } from './diagnostics/codes';
 export { LineIndex, type Position, type Range, type Span } from './text/lineIndex';
-export { fileKindOf, isManifestName, type FileKind } from './model/fileKind';
+export { fileKindOf, isManifestName, MANIFEST_NAMES, type FileKind } from './model/fileKind';
 export { parseRef, parseLockKey, isUuid, slugify, stripExtension } from './model/identity';

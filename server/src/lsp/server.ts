@@ -3,7 +3,7 @@
  * `handlers/`, wrapped so that it waits for the first index, honours cancellation and never throws.
  */
 import {
-  DidChangeConfigurationNotification, TextDocumentSyncKind,
+  DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, TextDocumentSyncKind,
   type ClientCapabilities, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import type { Host } from '../engine';
@@ -13,7 +13,7 @@ import { type Clock, systemClock } from './clock';
 import { Session } from './session';
 import { parseInitOptions, parseSettings } from './settings';
 import { uriToPath } from './uri';
-import { chokidarWatcher, type WatcherFactory } from './watcher';
+import { chokidarWatcher, clientWatcher, watchPatterns, type WatcherFactory } from './watcher';
 import { type Handler, guard } from './handlers/guard';
 import { hover } from './handlers/hover';
 import { definition } from './handlers/definition';
@@ -41,6 +41,18 @@ export interface ServerOptions {
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
 
+/**
+ * Who watches the disk: the editor when it can register watchers with relative patterns (it
+ * watches out of process, and roots outside the workspace folders need relative patterns);
+ * chokidar in the server otherwise, or when the client asks for it (`watch: "server"`).
+ */
+function watcherFor(connection: Connection, caps: ClientCapabilities, watch: boolean | 'server' | 'client' | undefined): WatcherFactory {
+  const w = caps.workspace?.didChangeWatchedFiles;
+  const clientCan = w?.dynamicRegistration === true && w.relativePatternSupport === true;
+  if (!clientCan || watch === 'server') return chokidarWatcher;
+  return clientWatcher({ register: (roots) => connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: watchPatterns(roots) }) }, chokidarWatcher);
+}
+
 /** Wires a connection to a new session and starts listening. */
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   let session: Session | undefined;
@@ -62,7 +74,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       connection,
       host: options.host ?? nodeHost,
       clock: options.clock ?? systemClock,
-      watcherFactory: init.watch === false ? undefined : options.watcherFactory ?? chokidarWatcher,
+      watcherFactory: init.watch === false ? undefined : options.watcherFactory ?? watcherFor(connection, caps, init.watch),
       debounceMs: init.debounceMs ?? 50,
       settleMs: init.settleMs ?? 80,
       diagnosticMode: mode,
@@ -137,9 +149,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDidChangeWatchedFiles((params) => {
     const s = session;
     if (!s) return;
-    for (const c of params.changes) {
-      const file = uriToPath(c.uri);
-      if (file) s.disk.notify(c.type === 1 ? 'add' : c.type === 3 ? 'unlink' : 'change', file);
+    for (const c of params.changes ?? []) {
+      const file = typeof c?.uri === 'string' ? uriToPath(c.uri) : undefined;
+      if (file) s.clientFileEvent(c.type, file);
     }
   });
 

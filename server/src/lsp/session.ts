@@ -16,7 +16,7 @@ import { CacheService } from './cache';
 import type { Clock } from './clock';
 import { OpenDocuments } from './documents';
 import { DiagnosticsPublisher } from './diagnostics';
-import { DiskSync, isUnder } from './diskSync';
+import { type DiskEvent, DiskSync, isUnder } from './diskSync';
 import { type Settings, DEFAULT_SETTINGS, excludeMatcher, excludedFolderNames } from './settings';
 import type { FileWatcher, WatcherFactory } from './watcher';
 
@@ -253,6 +253,22 @@ export class Session {
     }
   }
 
+  /**
+   * A file event from the editor's watcher (`workspace/didChangeWatchedFiles`), which says
+   * neither file nor folder: a deleted non-manifest path is handled as a possible folder (the
+   * held files under it are checked), a created one is looked at.
+   */
+  clientFileEvent(type: number, file: string): void {
+    if (!this.roots().some((r) => isUnder(file, r)) || this.excluded(file)) return;
+    const manifest = isManifestName(path.basename(file));
+    let kind: DiskEvent;
+    if (type === 1) kind = manifest ? 'add' : this.config.host.stat(file)?.kind === 'directory' ? 'addDir' : 'add';
+    else if (type === 3) kind = manifest ? 'unlink' : 'unlinkDir';
+    else if (type === 2) kind = 'change';
+    else return;
+    this.disk.notify(kind, file);
+  }
+
   /** What the watcher skips: excluded folders, and files no finding depends on. */
   private ignored(file: string, stats?: { isFile(): boolean }): boolean {
     if (this.excluded(file)) return true;
@@ -323,6 +339,11 @@ export class Session {
     }
     this.changed();
     this.updateWatchedRoots(before, after);
+  }
+
+  /** Who watches the disk now, for status. */
+  get watchBy(): 'editor' | 'chokidar' | undefined {
+    return this.watcher?.by?.();
   }
 
   /** Adds and drops watched roots without restarting the watcher (a restart would walk every folder again). */

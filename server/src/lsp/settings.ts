@@ -125,8 +125,11 @@ export interface InitOptions {
   debounceMs?: number;
   /** Delay after a disk event before the file is re-read and compared. */
   settleMs?: number;
-  /** Turn the file watcher off (tests of other features, read-only file systems). */
-  watch?: boolean;
+  /**
+   * false turns the file watcher off (tests of other features, read-only file systems); "server"
+   * makes the server watch with chokidar even when the editor could watch for it.
+   */
+  watch?: boolean | 'server' | 'client';
   /** The cache database (wins over the setting). */
   cacheFile?: string;
   /** Open the cache but write nothing, anywhere (untrusted workspace); `workspaceTrusted: false` means the same. */
@@ -147,7 +150,7 @@ export function parseInitOptions(raw: unknown): InitOptions {
     diagnosticMode: o.diagnosticMode === 'push' || o.diagnosticMode === 'pull' || o.diagnosticMode === 'auto' ? o.diagnosticMode : undefined,
     debounceMs: num(o.debounceMs, 0, 5000),
     settleMs: num(o.settleMs, 10, 5000),
-    watch: typeof o.watch === 'boolean' ? o.watch : undefined,
+    watch: typeof o.watch === 'boolean' || o.watch === 'server' || o.watch === 'client' ? o.watch : undefined,
     cacheFile: typeof o.cacheFile === 'string' && o.cacheFile.trim() !== '' ? expandHome(o.cacheFile.trim()) : undefined,
     readOnly: o.readOnly === true || o.workspaceTrusted === false ? true : undefined,
     cache: typeof o.cache === 'boolean' ? o.cache : undefined,

@@ -24,14 +24,10 @@ export function fileKindOf(file: string): FileKind | undefined {
   return undefined;
 }
 
-/** Whether a file name is one a folder scan picks up (plain .toml files are only checked when named). */
+/** The file names a folder scan picks up (plain .toml files are only checked when named). */
+export const MANIFEST_NAMES: readonly string[] = ['collection.toml', 'collection.lock', '.skillmeat-deployed.toml', '.skillmeat-project.toml', '.skillmeat_skip_prefs.toml', 'plugin.json'];
+
+/** Whether a file name is one a folder scan picks up. */
 export function isManifestName(base: string): boolean {
-  return (
-    base === 'collection.toml' ||
-    base === 'collection.lock' ||
-    base === '.skillmeat-deployed.toml' ||
-    base === '.skillmeat-project.toml' ||
-    base === '.skillmeat_skip_prefs.toml' ||
-    base === 'plugin.json'
-  );
+  return MANIFEST_NAMES.includes(base);
 }

@@ -130,7 +130,7 @@ registerRequest('skillmeat/status', (ctx) => {
     revision: s.ws.currentRevision,
     openDocuments: s.docs.openPaths().length,
     lastIndex: s.lastIndex,
-    watcher: { state: s.watchState, error: s.watchError, ...s.disk.stats, busy: s.disk.busy },
+    watcher: { state: s.watchState, by: s.watchBy, error: s.watchError, ...s.disk.stats, busy: s.disk.busy },
     diagnostics: { mode: s.config.diagnosticMode, debounceMs: s.config.debounceMs, settleMs: s.config.settleMs, latencyMs: s.publisher.timing },
     settings: s.settings,
   };
