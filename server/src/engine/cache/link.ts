@@ -32,8 +32,29 @@ export interface LinkOutcome {
   edit?: { file: string; version?: number; text: string; edit: TextEditData };
 }
 
+/** A composite membership to write to the cache, as planLink decided it (plain data: it may cross to the cache worker). */
+export interface MembershipJob {
+  manifestPath: string;
+  collectionName: string;
+  composite: string;
+  type: string;
+  name: string;
+  relation: string;
+  pin: string | null;
+  position: number | null;
+}
+
+/** What planLink decided: a refusal, an outcome needing no cache write (an edit, already linked), or a membership to write. */
+export type LinkPlan = { ok: false; reason: string } | { ok: true; value: LinkOutcome } | { ok: true; membership: MembershipJob };
+
 /** Links or says why not; a composite membership is written to the cache here, under `expectGeneration`. */
 export function link(db: Database, index: WorkspaceIndex, req: LinkRequest, expectGeneration: number, now: string = isoNow()): { ok: true; value: LinkOutcome } | { ok: false; reason: string } {
+  const plan = planLink(index, req, now);
+  return plan.ok && 'membership' in plan ? applyMembership(db, plan.membership, expectGeneration, now) : plan;
+}
+
+/** Decides what a link means from the workspace alone (no cache read): the part that needs the parsed manifests. */
+export function planLink(index: WorkspaceIndex, req: LinkRequest, now: string = isoNow()): LinkPlan {
   const child = parseRef(req.child);
   if (!child) return { ok: false, reason: `"${req.child}" is not type:name` };
   const parent = req.parent ? parseRef(req.parent) : undefined;
@@ -58,7 +79,7 @@ export function link(db: Database, index: WorkspaceIndex, req: LinkRequest, expe
   if (parent.type === 'composite') {
     if (!['contains', 'requires', 'extends'].includes(relation)) return { ok: false, reason: `a composite links its members with contains, requires or extends, not "${relation}"` };
     if (!isOneOf(DEPLOYABLE_TYPES, childSite.type)) return { ok: false, reason: `a composite can only contain ${DEPLOYABLE_TYPES.join(', ')}; ${req.child} is a ${childSite.type}` };
-    return membership(db, c, parent.name, childSite.type, childSite.name, relation, req.pin ?? null, req.position ?? null, expectGeneration, now);
+    return { ok: true, membership: { manifestPath: c.source.file, collectionName: c.name, composite: parent.name, type: childSite.type, name: childSite.name, relation, pin: req.pin ?? null, position: req.position ?? null } };
   }
   if (!['requires', 'enables', 'related'].includes(relation)) return { ok: false, reason: `a ${parent.type} links to other artifacts with requires, enables or related; only composites take "${relation}"` };
   const parentSite = index.resolve(c, parent.type, parent.name);
@@ -86,10 +107,13 @@ function pickCollection(index: WorkspaceIndex, name: string | undefined, parent:
   return `no collection holds ${what}`;
 }
 
-function membership(db: Database, c: CollectionInfo, composite: string, type: string, name: string, relation: string, pin: string | null, position: number | null, expectGeneration: number, now: string): { ok: true; value: LinkOutcome } | { ok: false; reason: string } {
+/** Writes a planned composite membership (user data) under `expectGeneration`. */
+export function applyMembership(db: Database, job: MembershipJob, expectGeneration: number, now: string = isoNow()): { ok: true; value: LinkOutcome } | { ok: false; reason: string } {
+  const { composite, type, name, relation, pin, position } = job;
+  const c = { name: job.collectionName };
   const childUuid = findArtifact(db, `${type}:${name}`)?.uuid;
   if (!childUuid) return { ok: false, reason: `${type}:${name} is not in the cache yet` };
-  const colRow = db.exec('SELECT id FROM collections WHERE manifest_path = ?', [c.source.file])[0]?.values[0];
+  const colRow = db.exec('SELECT id FROM collections WHERE manifest_path = ?', [job.manifestPath])[0]?.values[0];
   if (!colRow) return { ok: false, reason: `collection "${c.name}" is not in the cache yet` };
   const collectionId = String(colRow[0]);
   const id = `composite:${composite}`;

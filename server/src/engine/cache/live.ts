@@ -11,14 +11,15 @@ import type { Database } from 'sql.js';
 import type { WorkspaceIndex } from '../workspace/index';
 import { inspectImage, openCache, type CacheFile, type SaveInfo } from './db';
 import { messageOf, type CacheError, type Result } from './errors';
-import { link, pruneMissing, type LinkOutcome, type LinkRequest } from './link';
+import { applyMembership, planLink, pruneMissing, type LinkOutcome, type LinkPlan, type LinkRequest } from './link';
 import type { LockOptions } from './lock';
 import { MIGRATIONS } from '../../../../migrations';
 import { migrateUp, migrationStatus, type MigrationStatus } from './migrate';
 import { realTimers, type SaveSchedulerOptions, type TimerApi } from './scheduler';
 import { sqlJsLoaded } from './sqljs';
 import { getGeneration, isoNow, loadUuidMap } from './store';
-import { syncWorkspace, type SyncSummary } from './sync';
+import { syncSource, type SyncSummary } from './sync';
+import { sourceOf, type SyncSource } from './source';
 
 /** Where the cache stands: usable, behind this build (waiting for consent to migrate), unusable, or not yet read. */
 export type LiveCacheState = 'opening' | 'ready' | 'behind' | 'unavailable';
@@ -85,8 +86,15 @@ export interface LiveCacheOptions {
   file: string;
   /** Open and read, but never write the file (untrusted workspace). */
   readOnly?: boolean;
-  /** The workspace as it is now (the sync's source of truth). */
-  index(): WorkspaceIndex;
+  /** The workspace as it is now (the sync's source of truth; links are planned on it). */
+  index?(): WorkspaceIndex;
+  /**
+   * The workspace as plain data, when there is no index at hand (the cache worker keeps a copy
+   * the server sends it); a new object whenever it changed.
+   */
+  source?(): SyncSource;
+  /** The uuid Map was replaced (the worker forwards the difference to the server's copy). */
+  uuidsLoaded?(next: ReadonlyMap<string, string>, prev: ReadonlyMap<string, string>): void;
   log(message: string): void;
   /** Something the user should see once (a damaged file moved aside, a cache that cannot be used). */
   warn(message: string): void;
@@ -202,7 +210,8 @@ export class LiveCache {
   private readonly warnings: string[] = [];
   private uuids = new Map<string, string>();
   private uuidKey: { db: Database; generation: number } | undefined;
-  private syncedIndex: WorkspaceIndex | undefined;
+  private syncedSource: SyncSource | undefined;
+  private sourceKey: { index: WorkspaceIndex; source: SyncSource } | undefined;
   private lastSync: LastSync | undefined;
   private lastSave: LastSave | undefined;
   /** The file as we last read or wrote it. */
@@ -342,6 +351,7 @@ export class LiveCache {
     const prev = this.uuids;
     this.uuids = new Map();
     this.uuidKey = undefined;
+    this.opts.uuidsLoaded?.(this.uuids, prev);
     if (this.affectsRules(prev, this.uuids)) this.opts.uuidsChanged();
     this.opts.log(`cache ${this.file} unavailable (${e.code}): ${e.message}`);
     this.note(`The SkillMeat cache ${this.file} cannot be used: ${e.message}. Diagnostics keep working without it.`);
@@ -394,6 +404,23 @@ export class LiveCache {
     }
   }
 
+  /** The workspace as the sync reads it: given, or derived from the index (once per index). */
+  private source(): SyncSource {
+    if (this.opts.source) return this.opts.source();
+    const index = this.opts.index!();
+    if (this.sourceKey?.index !== index) this.sourceKey = { index, source: sourceOf(index) };
+    return this.sourceKey.source;
+  }
+
+  /** The uuids the manifests declare, as `type:name` → uuid pairs. */
+  private *declaredUuids(): Generator<[string, string]> {
+    if (this.opts.index) {
+      for (const c of this.opts.index().collections) for (const a of c.artifacts) if (a.entry.uuid?.value) yield [`${a.type}:${a.name}`, a.entry.uuid.value];
+      return;
+    }
+    for (const c of this.source().collections) for (const a of c.data().artifacts) if (a.uuid) yield [`${a.type}:${a.name}`, a.uuid];
+  }
+
   /** A change of the workspace: sync after a quiet period (never on the keystroke path). */
   touch(): void {
     if (this.disposed || this._state !== 'ready') return;
@@ -418,7 +445,7 @@ export class LiveCache {
   /** Syncs now when the workspace changed since the last sync; true when a sync ran. */
   syncIfStale(): boolean {
     if (this._state !== 'ready') return false;
-    if (this.opts.index() === this.syncedIndex) return false;
+    if (this.source() === this.syncedSource) return false;
     return this.syncNow({ force: false }) !== undefined;
   }
 
@@ -428,10 +455,10 @@ export class LiveCache {
     if (!db || this._state !== 'ready') return undefined;
     if (this.syncTimer !== undefined) this.timers.clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
-    const index = this.opts.index();
+    const source = this.source();
     const t0 = performance.now();
     // Slices of ~150 ms keep the server answering while a large workspace is first synced.
-    const r = syncWorkspace(db, index, { force: o.force, budgetMs: o.force ? undefined : 150, now: isoNow((this.opts.now ?? (() => new Date()))()) });
+    const r = syncSource(db, source, { force: o.force, budgetMs: o.force ? undefined : 150, now: isoNow((this.opts.now ?? (() => new Date()))()) });
     const ms = Math.round((performance.now() - t0) * 10) / 10;
     if (!r.ok) {
       this.opts.log(`cache sync failed: ${r.error.message}`);
@@ -442,7 +469,7 @@ export class LiveCache {
         this.syncTimer = undefined;
         this.syncIfStale();
       }, 0);
-    } else this.syncedIndex = index;
+    } else this.syncedSource = source;
     const { conflicts, ...rest } = r.value;
     this.lastSync = { ...rest, conflicts: conflicts.slice(0, 20), at: new Date().toISOString(), ms, forced: o.force };
     if (r.value.collectionsSynced || r.value.deployedFilesSynced || o.force) {
@@ -544,7 +571,7 @@ export class LiveCache {
     const hadWork = reason === 'conflict' || this.handle?.savePending === true;
     if (this._state === 'ready' && this.reloadFromDisk()) {
       this.opts.log(`cache reloaded (${reason})`);
-      this.syncedIndex = undefined;
+      this.syncedSource = undefined;
       if (hadWork) this.syncNow({ force: false });
       else {
         // Nothing of ours to re-apply; what we would write next time is computed against their image.
@@ -577,22 +604,18 @@ export class LiveCache {
     const prev = this.uuids;
     this.uuids = next;
     this.uuidKey = { db, generation };
+    this.opts.uuidsLoaded?.(next, prev);
     if (this.affectsRules(prev, next)) this.opts.uuidsChanged();
   }
 
   /** Whether the uuid-conflict rule's output differs between two registries, for the uuids the manifests declare. */
   private affectsRules(prev: Map<string, string>, next: Map<string, string>): boolean {
-    for (const c of this.opts.index().collections) {
-      for (const a of c.artifacts) {
-        const declared = a.entry.uuid?.value;
-        if (!declared) continue;
-        const k = `${a.type}:${a.name}`;
-        const o = prev.get(k);
-        const n = next.get(k);
-        const firedBefore = o !== undefined && o !== declared;
-        const firesNow = n !== undefined && n !== declared;
-        if (firedBefore !== firesNow || (firesNow && o !== n)) return true;
-      }
+    for (const [k, declared] of this.declaredUuids()) {
+      const o = prev.get(k);
+      const n = next.get(k);
+      const firedBefore = o !== undefined && o !== declared;
+      const firesNow = n !== undefined && n !== declared;
+      if (firedBefore !== firesNow || (firesNow && o !== n)) return true;
     }
     return false;
   }
@@ -670,6 +693,15 @@ export class LiveCache {
    */
   async link(req: LinkRequest, expectGeneration?: number): Promise<LiveLinkResult> {
     await this.settled();
+    const why = this.refusal();
+    if (why) return { ok: false, status: 'refused', message: why, generation: this.generation() };
+    const stamp = isoNow((this.opts.now ?? (() => new Date()))());
+    return this.linkPlanned(planLink(this.opts.index!(), req, stamp), stamp, expectGeneration);
+  }
+
+  /** Carries out a link planned on the workspace (planLink): checks the generation, writes a membership, saves. */
+  async linkPlanned(plan: LinkPlan, stamp: string, expectGeneration?: number): Promise<LiveLinkResult> {
+    await this.settled();
     const refused = (message: string): LiveLinkResult => ({ ok: false, status: 'refused', message, generation: this.generation() });
     const why = this.refusal();
     if (why) return refused(why);
@@ -680,16 +712,15 @@ export class LiveCache {
     if (expectGeneration !== undefined && expectGeneration !== before && expectGeneration !== now) {
       return refused(`the cache changed since it was read (generation ${now}, expected ${expectGeneration}); nothing was linked`);
     }
-    const stamp = isoNow((this.opts.now ?? (() => new Date()))());
-    const r = link(this.handle!.db, this.opts.index(), req, now, stamp);
+    const r: { ok: true; value: LinkOutcome } | { ok: false; reason: string } = plan.ok && 'membership' in plan ? applyMembership(this.handle!.db, plan.membership, now, stamp) : plan;
     if (!r.ok) return refused(r.reason);
     const outcome = r.value;
     if (outcome.edit || outcome.status === 'already-linked') return { ok: true, status: outcome.status, message: outcome.message, generation: this.generation(), edit: outcome.edit };
     this.refreshUuids();
-    const latest: { r: ReturnType<typeof link> } = { r };
+    const latest: { r: { ok: true; value: LinkOutcome } | { ok: false; reason: string } } = { r };
     const saved = this.saveNow(() => {
       // Another process saved first and its image replaced ours: write the membership again.
-      latest.r = link(this.handle!.db, this.opts.index(), req, this.generation(), stamp);
+      if (plan.ok && 'membership' in plan) latest.r = applyMembership(this.handle!.db, plan.membership, this.generation(), stamp);
     });
     const again = latest.r;
     this.refreshUuids();

@@ -4,14 +4,12 @@
 // one transaction, skips collections and deployed files whose text has not changed since the
 // last sync, and never deletes user data: collections whose manifest vanished are kept until an
 // explicit prune.
-import { createHash } from 'node:crypto';
 import type { Database, SqlValue } from 'sql.js';
-import type { WorkspaceIndex, CollectionInfo } from '../workspace/index';
-import type { DeployedModel } from '../model/deployed';
-import type { SourceFile } from '../workspace/sourceFile';
+import type { WorkspaceIndex } from '../workspace/index';
 import { isOneOf, ARTIFACT_TYPES, ORIGINS } from '../model/vocabulary';
 import { parseRef, stripExtension } from '../model/identity';
 import type { Result } from './errors';
+import { sourceOf, type CollectionData, type DeployedData, type SyncSource } from './source';
 import {
   isoNow,
   findArtifact,
@@ -58,10 +56,6 @@ export interface SyncOptions {
   budgetMs?: number;
 }
 
-function textHash(sf: SourceFile): string {
-  return createHash('sha256').update(sf.text).digest('hex');
-}
-
 function one(db: Database, sql: string, params: SqlValue[]): Record<string, SqlValue> | undefined {
   const st = db.prepare(sql);
   try {
@@ -94,55 +88,49 @@ function fits(s: string, max: number): boolean {
 }
 
 /** Writes one collection (artifacts, tags, groups, lock, discovered composites); returns artifacts created. */
-function syncCollection(db: Database, index: WorkspaceIndex, c: CollectionInfo, now: string, conflicts: SyncSummary['conflicts']): number {
+function syncCollection(db: Database, file: string, c: CollectionData, now: string, conflicts: SyncSummary['conflicts']): number {
   let created = 0;
   if (!fits(c.name, 255)) return 0;
-  const collectionId = upsertCollection(db, { manifestPath: c.source.file, name: c.name }, now);
+  const collectionId = upsertCollection(db, { manifestPath: file, name: c.name }, now);
   const uuidOf = new Map<string, string>();
   const members: { uuid: string; addedAt: string }[] = [];
   const tagsByUuid: [string, string[]][] = [];
-  for (const site of c.artifacts) {
-    const e = site.entry;
-    if (!e.typeValid || !e.path || !e.origin || !isOneOf(ORIGINS, e.origin.value) || !fits(site.name, 255)) continue;
-    const r = upsertArtifact(db, { type: site.type, name: site.name, path: e.path.value, origin: e.origin.value, uuid: e.uuid?.value }, now);
+  for (const e of c.artifacts) {
+    if (!e.typeValid || !e.path || !e.origin || !isOneOf(ORIGINS, e.origin) || !fits(e.name, 255)) continue;
+    const r = upsertArtifact(db, { type: e.type, name: e.name, path: e.path, origin: e.origin, uuid: e.uuid }, now);
     if (r.created) created++;
     if (r.conflict) conflicts.push({ typeName: r.id, message: r.conflict });
-    if (uuidOf.has(`${site.type}:${stripExtension(site.name)}`)) continue;
-    uuidOf.set(`${site.type}:${stripExtension(site.name)}`, r.uuid);
-    members.push({ uuid: r.uuid, addedAt: e.added?.value ?? now });
-    tagsByUuid.push([r.uuid, (e.tags?.items ?? []).map((t) => t.value).filter((t) => fits(t.trim().slice(0, 100), 100))]);
+    if (uuidOf.has(`${e.type}:${stripExtension(e.name)}`)) continue;
+    uuidOf.set(`${e.type}:${stripExtension(e.name)}`, r.uuid);
+    members.push({ uuid: r.uuid, addedAt: e.added ?? now });
+    tagsByUuid.push([r.uuid, e.tags.filter((t) => fits(t.trim().slice(0, 100), 100))]);
   }
   setCollectionArtifacts(db, collectionId, members);
   for (const [uuid, tags] of tagsByUuid) setArtifactTags(db, uuid, tags, now);
   const resolve = (type: string, name: string): string | undefined => uuidOf.get(`${type}:${stripExtension(name)}`) ?? findArtifact(db, `${type}:${name}`)?.uuid;
   const groups: GroupInput[] = [];
   const seenGroups = new Set<string>();
-  for (const g of c.model.groups) {
-    if (!g.name || seenGroups.has(g.name.value) || !fits(g.name.value.slice(0, 255), 255)) continue;
-    seenGroups.add(g.name.value);
+  for (const g of c.groups) {
+    if (g.name === undefined || seenGroups.has(g.name) || !fits(g.name.slice(0, 255), 255)) continue;
+    seenGroups.add(g.name);
     const memberUuids: string[] = [];
-    for (const m of g.members?.items ?? []) {
-      const ref = parseRef(m.value);
+    for (const m of g.members) {
+      const ref = parseRef(m);
       if (!ref || !isOneOf(ARTIFACT_TYPES, ref.type)) continue;
       const u = resolve(ref.type, ref.name);
       if (u) memberUuids.push(u);
     }
     groups.push({
-      name: g.name.value.slice(0, 255),
-      description: g.description?.value ?? null,
-      color: g.color?.value,
-      icon: g.icon?.value,
-      position: Math.max(0, g.position?.value ?? 0),
+      name: g.name.slice(0, 255),
+      description: g.description,
+      color: g.color,
+      icon: g.icon,
+      position: Math.max(0, g.position ?? 0),
       memberUuids,
     });
   }
   setGroups(db, collectionId, groups, now);
-  const lock = c.lock?.model.entries.filter((e) => e.name && e.type && e.contentHash && e.fetched) ?? [];
-  replaceLockEntries(
-    db,
-    collectionId,
-    lock.map((e) => ({ name: e.name!, type: e.type!, contentHash: e.contentHash!.value, fetched: e.fetched!.value })),
-  );
+  replaceLockEntries(db, collectionId, c.lock);
   syncDiscoveredComposites(db, c, collectionId, resolve, now);
   return created;
 }
@@ -151,7 +139,7 @@ function syncCollection(db: Database, index: WorkspaceIndex, c: CollectionInfo, 
  * Makes the collection's discovered memberships (from plugin folders) exactly what the folders
  * say, leaving memberships the user made (source 'user') alone.
  */
-function syncDiscoveredComposites(db: Database, c: CollectionInfo, collectionId: string, resolve: (type: string, name: string) => string | undefined, now: string): void {
+function syncDiscoveredComposites(db: Database, c: CollectionData, collectionId: string, resolve: (type: string, name: string) => string | undefined, now: string): void {
   const live = new Set<string>();
   for (const comp of c.composites) {
     if (!fits(comp.name, Infinity)) continue;
@@ -186,30 +174,29 @@ function syncDiscoveredComposites(db: Database, c: CollectionInfo, collectionId:
 }
 
 /** Writes one deployed file's records and their version lineage. */
-function syncDeployed(db: Database, index: WorkspaceIndex, m: DeployedModel, now: string): void {
+function syncDeployed(db: Database, m: DeployedData, now: string): void {
   const records: DeploymentInput[] = [];
   for (const r of m.records) {
-    const hash = r.contentHash?.value ?? r.collectionSha?.value;
-    if (!r.name || !r.type || !r.fromCollection || !r.artifactPath || !r.deployedAt || !hash) continue;
-    // The artifact is looked up in its collection by extension-stripped name, as SkillMeat does.
-    const site = index.byName.get(r.fromCollection.value)?.map((c) => index.resolve(c, r.type!.value, r.name!.value)).find(Boolean);
-    const uuid = r.uuid?.value ?? (site ? findArtifact(db, `${site.type}:${site.name}`)?.uuid : undefined);
+    const hash = r.hash;
+    if (r.name === undefined || r.type === undefined || r.fromCollection === undefined || r.artifactPath === undefined || r.deployedAt === undefined || !hash) continue;
+    const site = r.site;
+    const uuid = r.uuid ?? (site ? findArtifact(db, `${site.type}:${site.name}`)?.uuid : undefined);
     records.push({
-      artifactName: r.name.value,
-      artifactType: r.type.value,
-      fromCollection: r.fromCollection.value,
-      artifactPath: r.artifactPath.value,
+      artifactName: r.name,
+      artifactType: r.type,
+      fromCollection: r.fromCollection,
+      artifactPath: r.artifactPath,
       contentHash: hash,
-      deployedAt: r.deployedAt.value,
-      profileId: r.profileId?.value,
-      platform: r.platform?.value ?? null,
-      versionLineage: r.versionLineage?.items.map((i) => i.value),
+      deployedAt: r.deployedAt,
+      profileId: r.profileId,
+      platform: r.platform ?? null,
+      versionLineage: r.lineage,
       artifactUuid: uuid ?? null,
     });
     const known = site ? findArtifact(db, `${site.type}:${site.name}`) : undefined;
     if (uuid && site && known) {
-      const lineage = r.versionLineage?.items.map((i) => i.value).filter((h) => /^[0-9a-f]{64}$/i.test(h)) ?? [];
-      const current = site.collection.lock?.model.entries.find((e) => e.type === site.type && e.name !== undefined && stripExtension(e.name) === stripExtension(site.name))?.contentHash?.value;
+      const lineage = r.lineage?.filter((h) => /^[0-9a-f]{64}$/i.test(h)) ?? [];
+      const current = r.current;
       // A declared artifact_uuid the cache does not know (stale, mistyped: unresolved-uuid) must not
       // reach artifact_versions, whose artifact_uuid is a foreign key, nor an empty hash its
       // CHECK (length(content_hash) > 0): the whole sync would fail.
@@ -225,6 +212,11 @@ function syncDeployed(db: Database, index: WorkspaceIndex, m: DeployedModel, now
 
 /** Brings the cache up to the workspace in one transaction; unchanged files are skipped. */
 export function syncWorkspace(db: Database, index: WorkspaceIndex, opts: SyncOptions = {}): Result<SyncSummary> {
+  return syncSource(db, sourceOf(index), opts);
+}
+
+/** Brings the cache up to a sync source (the workspace as plain data) in one transaction; unchanged files are skipped. */
+export function syncSource(db: Database, source: SyncSource, opts: SyncOptions = {}): Result<SyncSummary> {
   const now = opts.now ?? isoNow();
   const started = performance.now();
   const summary: Omit<SyncSummary, 'generation'> = {
@@ -239,14 +231,9 @@ export function syncWorkspace(db: Database, index: WorkspaceIndex, opts: SyncOpt
     conflicts: [],
   };
   const res = writeTransaction(db, () => {
-    for (const c of index.collections) {
-      // A collection's rows also depend on its lock file and plugin folders.
-      const hash = createHash('sha256')
-        .update(textHash(c.source))
-        .update(c.lock ? textHash(c.lock.source) : '')
-        .update(JSON.stringify(c.composites.map((k) => [k.name, k.children.map((ch) => `${ch.type}:${ch.name}`)])))
-        .digest('hex');
-      if (!opts.force && unchanged(db, c.source.file, hash)) {
+    for (const c of source.collections) {
+      const hash = c.hash;
+      if (!opts.force && unchanged(db, c.file, hash)) {
         summary.collectionsUnchanged++;
         continue;
       }
@@ -254,15 +241,15 @@ export function syncWorkspace(db: Database, index: WorkspaceIndex, opts: SyncOpt
         summary.more = true;
         return;
       }
-      summary.artifactsCreated += syncCollection(db, index, c, now, summary.conflicts);
-      remember(db, c.source.file, hash, now);
+      summary.artifactsCreated += syncCollection(db, c.file, c.data(), now, summary.conflicts);
+      remember(db, c.file, hash, now);
       summary.collectionsSynced++;
     }
-    for (const d of index.deployments) {
-      const hash = textHash(d.source);
-      if (!opts.force && unchanged(db, d.source.file, hash)) continue;
-      syncDeployed(db, index, d.model, now);
-      remember(db, d.source.file, hash, now);
+    for (const d of source.deployments) {
+      const hash = d.hash;
+      if (!opts.force && unchanged(db, d.file, hash)) continue;
+      syncDeployed(db, d.data(), now);
+      remember(db, d.file, hash, now);
       summary.deployedFilesSynced++;
     }
     const swept = sweepArtifacts(db, now);
