@@ -6,16 +6,29 @@ import { COLLECTION, DEPLOYED, LOCK, SKIPS } from './baseline';
 /** No disk: the property is about re-using earlier results after text edits. */
 const host: Host = { readFile: () => new Error('none'), stat: () => undefined, readDir: () => [], realPath: () => undefined };
 
+/** A record found by uuid alone: it depends on every collection's uuids, not only on the one it names. */
+const BY_UUID = `
+[[deployed]]
+from_collection = "other"
+artifact_uuid = "c41d7e0a2b9f4e8d8a6b5c4d3e2f1a09"
+`;
+
 const FILES: Record<string, string> = {
   '/w/collections/main/collection.toml': COLLECTION,
   '/w/collections/main/collection.lock': LOCK,
   '/w/collections/other/collection.toml': COLLECTION.replace('name = "main"', 'name = "other"').replace(/uuid = "[0-9a-f]+"/g, (m) => m.replace(/"[0-9a-f]{4}/, '"ffff')),
+  // Shares main's first uuid, so a uuid edit in other makes three holders whose order is checked.
+  '/w/collections/third/collection.toml': COLLECTION.replace('name = "main"', 'name = "third"').replace('uuid = "c41d7e0a', 'uuid = "d41d7e0a'),
   '/w/p/.claude/.skillmeat-deployed.toml': DEPLOYED,
-  '/w/q/.claude/.skillmeat-deployed.toml': DEPLOYED.replace(/from_collection = "main"/g, 'from_collection = "other"'),
+  '/w/q/.claude/.skillmeat-deployed.toml': DEPLOYED.replace(/from_collection = "main"/g, 'from_collection = "other"') + BY_UUID,
   '/w/p/.claude/.skillmeat_skip_prefs.toml': SKIPS,
 };
 
-/** Edits that change cross-file results: renames, uuid clashes, collection names, removed artifacts. */
+/**
+ * Edits that change cross-file results (renames, uuid clashes, collection names, removed
+ * artifacts, lock hashes) and edits that only move text or change what no other file reads
+ * (descriptions, comments, fetch times), which must still re-anchor every finding of the file.
+ */
 const EDITS: [string, string, string][] = [
   ['/w/collections/main/collection.toml', 'name = "pdf-tools"', 'name = "pdf-tool"'],
   ['/w/collections/main/collection.toml', 'name = "main"', 'name = "mian"'],
@@ -25,11 +38,18 @@ const EDITS: [string, string, string][] = [
   ['/w/p/.claude/.skillmeat-deployed.toml', 'from_collection = "main"', 'from_collection = "other"'],
   ['/w/q/.claude/.skillmeat-deployed.toml', 'artifact_name = "pdf-tools"', 'artifact_name = "pdf-tool"'],
   ['/w/p/.claude/.skillmeat_skip_prefs.toml', 'agent:release-notes', 'agent release-notes'],
+  ['/w/collections/main/collection.toml', 'description = "Extract PDF pages"', 'description = "Extract the pages of PDF files"'],
+  ['/w/collections/main/collection.toml', '[collection]', '# edited\n\n[collection]'],
+  ['/w/collections/main/collection.toml', 'path = "skills/pdf-tools"', 'path = "../pdf-tools"'],
+  ['/w/collections/main/collection.toml', 'uuid = "c41d7e0a', 'uuid = "e41d7e0a'],
+  ['/w/collections/main/collection.lock', 'content_hash = "0c7d', 'content_hash = "1c7d'],
+  ['/w/collections/main/collection.lock', 'fetched = "2026-01-04T18:30:01.220331"', 'fetched = "2026-01-04T18:30:01.220332"'],
+  ['/w/collections/third/collection.toml', 'name = "third"', 'name = "main"'],
 ];
 
 function digest(ws: Workspace): string[] {
   const out: string[] = [];
-  for (const [file, ds] of ws.diagnostics()) for (const d of ds as Diagnostic[]) out.push(`${file}|${d.span.start}-${d.span.end}|${d.code}|${d.message}`);
+  for (const [file, ds] of ws.diagnostics()) for (const d of ds as Diagnostic[]) out.push(`${file}|${d.span.start}-${d.span.end}|${JSON.stringify(d.range)}|${d.code}|${d.severity}|${d.message}|${JSON.stringify(d.data)}|${JSON.stringify(d.related)}`);
   return out.sort();
 }
 
@@ -51,7 +71,7 @@ describe('incremental re-checking gives exactly what a fresh check gives', () =>
           assert.deepEqual(digest(ws), digest(fresh));
         }
       }),
-      { numRuns: 150, seed: 11 },
+      { numRuns: 200, seed: 11 },
     );
   });
 

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import type { Host } from '../host';
 import type { SourceFile } from './sourceFile';
 import type { ArtifactEntry, CollectionModel, GroupEntry, TagDefinition } from '../model/collection';
@@ -107,6 +108,20 @@ export class WorkspaceIndex {
   }
 
   private uuids?: Map<string, ArtifactSite[]>;
+  private namesKey?: string;
+  private everyInterface?: string;
+
+  /** How many collections there are and their names in index order, as one string: what "is there a collection named n" depends on. */
+  get collectionNames(): string {
+    this.namesKey ??= [this.collections.length, ...this.byName.keys()].join('\u0000');
+    return this.namesKey;
+  }
+
+  /** Every collection's interface in index order, as one string: what a lookup by uuid across the workspace depends on. */
+  get allInterfaces(): string {
+    this.everyInterface ??= this.collections.map(collectionInterface).join(',');
+    return this.everyInterface;
+  }
 
   /** Artifacts by the uuid their manifest gives, built on first use (most re-checks never ask). */
   get byUuid(): Map<string, ArtifactSite[]> {
@@ -164,6 +179,41 @@ export class WorkspaceIndex {
     for (const c of cols) for (const a of c.artifacts) out.push(`${a.type}:${stripExtension(a.name)}`);
     return out;
   }
+}
+
+const INTERFACES = new WeakMap<object, string>();
+
+function digest(parts: string[]): string {
+  return createHash('sha1').update(parts.join('\u0000')).digest('base64');
+}
+
+/**
+ * A hash of what other files can read of a collection: its name and its artifacts' types, names
+ * and uuids, in order. Deployed files depend on this instead of on the collection's SourceFile,
+ * so typing in a description (which replaces the SourceFile) re-checks no deployed file, while a
+ * rename or a new uuid re-checks every one that names the collection. Built once per core.
+ */
+export function collectionInterface(c: CollectionInfo): string {
+  let h = INTERFACES.get(c);
+  if (h === undefined) {
+    const parts = [c.name];
+    for (const a of c.artifacts) parts.push(a.type, a.name, a.entry.uuid?.value ?? '\u0001');
+    h = digest(parts);
+    INTERFACES.set(c, h);
+  }
+  return h;
+}
+
+/** A hash of what other files can read of a lock: its entries' types, names and content hashes, in order. */
+export function lockInterface(lock: LockModel): string {
+  let h = INTERFACES.get(lock);
+  if (h === undefined) {
+    const parts: string[] = [];
+    for (const e of lock.entries) parts.push(e.type ?? '\u0001', e.name ?? '\u0001', e.contentHash?.value ?? '\u0001');
+    h = digest(parts);
+    INTERFACES.set(lock, h);
+  }
+  return h;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

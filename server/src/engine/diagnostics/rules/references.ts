@@ -78,10 +78,29 @@ function didYouMean(s: string[]): string {
   return s.length ? ` (did you mean ${s.map((x) => `"${x}"`).join(' or ')}?)` : '';
 }
 
+/** Did-you-mean lists per collection core (one per collection SourceFile) and reference. */
+const SUGGESTIONS = new WeakMap<CollectionInfo, Map<string, string[]>>();
+
+/**
+ * The closest ids of a collection to a missing `type` + `name`, in the text's own form. Remembered
+ * per collection core: after a rename, the hundred deployed files naming the old name all ask
+ * the same question, and each answer is an edit distance against every artifact.
+ */
+function suggestionsFor(index: WorkspaceIndex, c: CollectionInfo, type: string, name: string, sep: string): string[] {
+  let byRef = SUGGESTIONS.get(c);
+  if (!byRef) SUGGESTIONS.set(c, (byRef = new Map()));
+  const key = `${type}\u0000${name}\u0000${sep}`;
+  let s = byRef.get(key);
+  if (!s) {
+    const sameType = closestNames(name, index.namesOfType(c, type)).map((n) => `${type}${sep}${n}`);
+    s = sameType.length ? sameType : closestNames(`${type}:${name}`, index.allIds(c)).map((id) => id.replace(':', sep));
+    byRef.set(key, s);
+  }
+  return s;
+}
+
 /** Reports a reference to a missing artifact with the closest ids of the collection, in the text's own form. */
 export function reportUnknown(index: WorkspaceIndex, c: CollectionInfo, sink: DiagnosticSink, at: Field<string>, type: string, name: string, what: string, form: 'type:name' | 'type::name', code = 'unknown-reference'): void {
-  const sep = form === 'type::name' ? '::' : ':';
-  const sameType = closestNames(name, index.namesOfType(c, type)).map((n) => `${type}${sep}${n}`);
-  const suggestions = sameType.length ? sameType : closestNames(`${type}:${name}`, index.allIds(c)).map((id) => id.replace(':', sep));
+  const suggestions = [...suggestionsFor(index, c, type, name, form === 'type::name' ? '::' : ':')];
   sink.add(code, at.span, `${what} names no ${type} in collection "${c.name}"${didYouMean(suggestions)}`, { data: { suggestions } });
 }
