@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { globToRegExp } from '../../server/src/lsp/settings';
-import { ExampleCopy, TestClient, capabilities, uri } from './helpers/client';
+import { ExampleCopy, TestClient, capabilities, msg, uri } from './helpers/client';
 
 const COL = 'collections/default/collection.toml';
 const DEPLOYED = 'project/.claude/.skillmeat-deployed.toml';
@@ -61,7 +61,7 @@ const watchingCaps = () => {
   return c;
 };
 
-const has = (ds: Diagnostic[], code: string, text?: string): boolean => ds.some((d) => d.code === code && (!text || d.message.includes(text)));
+const has = (ds: Diagnostic[], code: string, text?: string): boolean => ds.some((d) => d.code === code && (!text || msg(d).includes(text)));
 
 describe('lsp: files watched by the editor', () => {
   let ex: ExampleCopy;

@@ -20,8 +20,9 @@ export const nodeHost: Host = {
   },
   stat(p) {
     try {
-      const s = fs.lstatSync(p);
-      return { kind: kindOf(s), size: s.size, mtimeMs: s.mtimeMs };
+      // A missing path is common (optional files, lower-case variants): no exception for it.
+      const s = fs.lstatSync(p, { throwIfNoEntry: false });
+      return s && { kind: kindOf(s), size: s.size, mtimeMs: s.mtimeMs };
     } catch {
       return undefined;
     }

@@ -120,9 +120,16 @@ export function checkArtifactPathsOf(ctx: RuleContext, c: CollectionInfo, dirs: 
         sink.add('missing-primary-file', p.span, `a skill is a folder with a SKILL.md; "${p.value}" is not a folder`);
         continue;
       }
-      const names = PRIMARY_FILES.skill.flatMap((n) => [n, n.toLowerCase()]);
-      const name = names.find((n) => dirs.kindOf(path.join(full, n)) === 'file');
-      const found = name ? ctx.host.stat(path.join(full, name)) : undefined;
+      // One stat per name instead of listing the folder: a workspace has tens of thousands of
+      // skill folders, and a listing costs several times a stat (and its garbage).
+      let found: HostStat | undefined;
+      for (const n of PRIMARY_FILES.skill.flatMap((n) => [n, n.toLowerCase()])) {
+        const st = ctx.host.stat(path.join(full, n));
+        if (st?.kind === 'file') {
+          found = st;
+          break;
+        }
+      }
       if (!found) sink.add('missing-primary-file', p.span, `skill folder "${p.value}" has no SKILL.md`);
       else if (found.size === 0) sink.add('missing-primary-file', p.span, `SKILL.md in "${p.value}" is empty`);
     }
