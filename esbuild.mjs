@@ -22,6 +22,7 @@ const common = {
 const entries = [
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['server/src/engine/cache/worker.ts'], outfile: 'dist/cacheWorker.js' },
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
 ].filter((e) => existsSync(e.entryPoints[0]));
 

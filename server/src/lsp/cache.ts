@@ -1,13 +1,15 @@
 /**
  * The artifact cache inside the server: a LiveCache over the session's workspace, with its
  * changes sent to the client (`skillmeat/cacheChanged`) and its problems shown once
- * (window/showMessage). Nothing here runs on the keystroke path: syncs are debounced, and the
- * rules only read the uuid Map the live cache keeps per generation.
+ * (window/showMessage). Nothing here runs on the keystroke path: the database, its syncs and saves
+ * live in a worker thread (dist/cacheWorker.js), and the rules only read the uuid Map the worker
+ * keeps current here.
  */
 import { MessageType } from 'vscode-languageserver/node';
 import type { Connection } from 'vscode-languageserver/node';
 import type { WorkspaceIndex } from '../engine';
-import { LiveCache } from '../engine/cache/live';
+import { LiveCache, type LiveCacheOptions } from '../engine/cache/live';
+import { RemoteLiveCache, bundledWorker } from '../engine/cache/remote';
 
 /** The notification clients follow for a status bar. */
 export const CACHE_CHANGED = 'skillmeat/cacheChanged';
@@ -26,6 +28,12 @@ export interface CacheServiceOptions {
   file: string;
   readOnly: boolean;
   saveDelayMs?: number;
+  /**
+   * The cache worker script; default dist/cacheWorker.js beside the bundle. Without one (running
+   * from source) the cache runs on the main thread.
+   */
+  workerFile?: string;
+  execArgv?: string[];
 }
 
 /** The server's cache: opened after the first index, synced after changes, closed (flushed) at shutdown. */
@@ -36,7 +44,7 @@ export class CacheService {
 
   constructor(private readonly host: CacheHost, readonly options: CacheServiceOptions) {
     const d = options.saveDelayMs;
-    this.live = new LiveCache({
+    const opts: LiveCacheOptions = {
       file: options.file,
       readOnly: options.readOnly,
       index: () => host.index(),
@@ -45,7 +53,10 @@ export class CacheService {
       changed: () => this.changed(),
       uuidsChanged: () => host.rulesChanged(),
       save: d === undefined ? undefined : { delayMs: d, maxDelayMs: Math.max(d * 4, 1000) },
-    });
+    };
+    // In a worker, no sync or save of a large cache ever blocks a request (ADR 0006, choice 4).
+    const workerFile = options.workerFile ?? bundledWorker();
+    this.live = workerFile ? new RemoteLiveCache({ ...opts, workerFile, execArgv: options.execArgv }) : new LiveCache(opts);
   }
 
   /** Opens the file in the background; the returned promise settles when it is open (or known unusable). */
