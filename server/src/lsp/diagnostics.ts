@@ -1,11 +1,13 @@
 /**
- * Diagnostics out of the server: pushed per file after a short debounce, only for files whose
- * findings (or, for open documents, version) changed, never for a stale version; or pulled by
- * clients that ask (textDocument/diagnostic, workspace/diagnostic) with result ids.
+ * Diagnostics out of the server: pushed per file, only for files whose findings (or, for open
+ * documents, version) changed, never for a stale version; or pulled by clients that ask
+ * (textDocument/diagnostic, workspace/diagnostic) with result ids. A document being typed in
+ * is published at once; every other file after a short debounce, so a burst of edits that
+ * changes what a hundred other files read sends their findings once.
  */
 import { createHash } from 'node:crypto';
 import type { Connection, Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
-import type { Workspace } from '../engine';
+import type { Diagnostic, Workspace } from '../engine';
 import type { Clock } from './clock';
 import type { OpenDocuments } from './documents';
 import type { SeverityOverride } from './settings';
@@ -29,6 +31,21 @@ interface Published {
   uri: string;
   key: string;
   version?: number;
+  /** The engine's findings that were sent: while the engine hands back the same objects, nothing changed. */
+  items?: readonly Diagnostic[];
+}
+
+const NONE: readonly Diagnostic[] = [];
+
+/**
+ * Whether two lists hold the same finding objects in the same order (the rules hand back an
+ * unchanged unit's objects). Findings with related places are never taken as unchanged: their
+ * conversion names other files, whose URIs change when those are opened or closed.
+ */
+function sameItems(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || a[i].related) return false;
+  return true;
 }
 
 /** Pushes or refreshes diagnostics when the workspace changes. */
@@ -36,12 +53,17 @@ export class DiagnosticsPublisher {
   private timer: unknown;
   private pendingSince: number | undefined;
   private readonly published = new Map<string, Published>();
+  /** URIs of files not open in the editor (ours, computed once per path). */
+  private readonly fileUris = new Map<string, string>();
   /** Time from the first change of a batch to its diagnostics being sent, in ms. */
   readonly timing = { last: -1, max: 0, count: 0 };
 
   constructor(private readonly deps: PublisherDeps) {}
 
-  /** Validates again after the debounce (edits in quick succession share one run). */
+  /**
+   * Validates again after the debounce (edits in quick succession share one run); an open
+   * document whose text changed since it was last published is published now, without waiting.
+   */
   schedule(): void {
     const { clock } = this.deps;
     if (this.pendingSince === undefined) this.pendingSince = clock.now();
@@ -50,6 +72,8 @@ export class DiagnosticsPublisher {
       this.timer = undefined;
       this.flush();
     }, this.deps.debounceMs);
+    const edited = this.editedDocuments();
+    if (edited.length) this.publish(edited);
   }
 
   /** Stops the pending run. */
@@ -60,24 +84,58 @@ export class DiagnosticsPublisher {
 
   /** Makes the next flush send every file again (after a severity change). */
   forget(): void {
-    for (const p of this.published.values()) p.key = '';
+    for (const p of this.published.values()) {
+      p.key = '';
+      p.items = undefined;
+    }
   }
 
   /** The LSP diagnostics of a file now. */
   diagnosticsOf(file: string): LspDiagnostic[] {
-    const uriOf = (f: string): string => this.deps.docs.uriOf(f);
+    return this.convert(this.deps.ws().diagnosticsOf(file));
+  }
+
+  private convert(list: readonly Diagnostic[]): LspDiagnostic[] {
+    const uriOf = (f: string): string => this.uriOf(f);
     const overrides = this.deps.overrides();
     const out: LspDiagnostic[] = [];
-    for (const d of this.deps.ws().diagnosticsOf(file)) {
+    for (const d of list) {
       const l = toLspDiagnostic(d, uriOf, overrides);
       if (l) out.push(l);
     }
     return out;
   }
 
+  /** The URI naming a file: the client's while open, else ours (remembered: encoding a path is not free). */
+  private uriOf(file: string): string {
+    const { docs } = this.deps;
+    if (docs.isOpen(file)) return docs.uriOf(file);
+    let uri = this.fileUris.get(file);
+    if (uri === undefined) this.fileUris.set(file, (uri = docs.uriOf(file)));
+    return uri;
+  }
+
   /** A stable id of a diagnostic list, for pull result ids. */
   static resultId(items: LspDiagnostic[]): string {
     return createHash('sha1').update(JSON.stringify(items)).digest('hex').slice(0, 16);
+  }
+
+  /**
+   * Open documents being edited: published before at another version than the one held now.
+   * (A document just opened waits for the debounced run with the rest: opening many at once
+   * should cost one run, not one each.)
+   */
+  private editedDocuments(): string[] {
+    if (this.deps.mode !== 'push') return [];
+    const { docs } = this.deps;
+    const ws = this.deps.ws();
+    const out: string[] = [];
+    for (const file of docs.openPaths()) {
+      const prev = this.published.get(file);
+      const held = ws.get(file);
+      if (prev?.version !== undefined && held?.version !== undefined && held.version !== prev.version && docs.byPath(file)?.version === held.version) out.push(file);
+    }
+    return out;
   }
 
   /** Computes every file's diagnostics and sends those that changed. */
@@ -86,39 +144,9 @@ export class DiagnosticsPublisher {
       this.deps.clock.clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const { docs, connection } = this.deps;
-    const ws = this.deps.ws();
-    let all: Map<string, unknown>;
-    try {
-      all = ws.diagnostics();
-    } catch (e) {
-      this.deps.log(`diagnostics failed: ${(e as Error).stack ?? e}`);
-      return;
-    }
-    const files = new Set<string>([...all.keys(), ...this.published.keys()]);
-    let changed = false;
-    for (const file of files) {
-      const held = ws.get(file);
-      const items = held ? this.diagnosticsOf(file) : [];
-      const uri = docs.uriOf(file);
-      const doc = docs.byPath(file);
-      const version = doc ? held?.version : undefined;
-      // The document moved on since this text was analysed: its own flush will follow.
-      if (doc && held && held.version !== undefined && doc.version !== held.version) continue;
-      const key = JSON.stringify(items);
-      const prev = this.published.get(file);
-      if (prev && prev.key === key && prev.version === version && prev.uri === uri) continue;
-      if (!prev && items.length === 0 && !doc) continue;
-      changed = true;
-      if (this.deps.mode === 'push') {
-        if (prev && prev.uri !== uri) void connection.sendDiagnostics({ uri: prev.uri, diagnostics: [] });
-        void connection.sendDiagnostics({ uri, version, diagnostics: items });
-      }
-      if (!held && !doc) this.published.delete(file);
-      else this.published.set(file, { uri, key, version });
-    }
+    const changed = this.publish();
     if (this.deps.mode === 'pull' && changed && this.deps.refreshSupport) {
-      connection.languages.diagnostics.refresh().catch(() => undefined);
+      this.deps.connection.languages.diagnostics.refresh().catch(() => undefined);
     }
     if (this.pendingSince !== undefined) {
       const ms = this.deps.clock.now() - this.pendingSince;
@@ -127,5 +155,52 @@ export class DiagnosticsPublisher {
       this.timing.count++;
       this.pendingSince = undefined;
     }
+  }
+
+  /** Sends the diagnostics of `only` (default: every file) that changed; whether any did. */
+  private publish(only?: string[]): boolean {
+    const { docs, connection } = this.deps;
+    const ws = this.deps.ws();
+    let all: Map<string, Diagnostic[]>;
+    try {
+      all = ws.diagnostics();
+    } catch (e) {
+      this.deps.log(`diagnostics failed: ${(e as Error).stack ?? e}`);
+      return false;
+    }
+    let changed = false;
+    const visit = (file: string): void => {
+      const held = ws.get(file);
+      const list = (held && all.get(file)) || NONE;
+      const doc = docs.byPath(file);
+      const version = doc ? held?.version : undefined;
+      // The document moved on since this text was analysed: its own flush will follow.
+      if (doc && held && held.version !== undefined && doc.version !== held.version) return;
+      const uri = this.uriOf(file);
+      const prev = this.published.get(file);
+      const same = prev !== undefined && prev.version === version && prev.uri === uri;
+      if (same && prev.items && sameItems(prev.items, list)) return;
+      if (!prev && list.length === 0 && !doc) return;
+      const items = this.convert(list);
+      if (!prev && items.length === 0 && !doc) return;
+      const key = JSON.stringify(items);
+      if (same && prev.key === key) {
+        prev.items = list;
+        return;
+      }
+      changed = true;
+      if (this.deps.mode === 'push') {
+        if (prev && prev.uri !== uri) void connection.sendDiagnostics({ uri: prev.uri, diagnostics: [] });
+        void connection.sendDiagnostics({ uri, version, diagnostics: items });
+      }
+      if (!held && !doc) this.published.delete(file);
+      else this.published.set(file, { uri, key, version, items: list });
+    };
+    if (only) for (const file of only) visit(file);
+    else {
+      for (const file of all.keys()) visit(file);
+      for (const file of [...this.published.keys()]) if (!all.has(file)) visit(file);
+    }
+    return changed;
   }
 }
