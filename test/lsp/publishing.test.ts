@@ -113,7 +113,7 @@ describe('lsp: when diagnostics are published', () => {
       assert.equal(h.published.slice(from).filter((p) => p.uri === uri(depFile)).length, 0, 'the deployed file waits for the debounce');
       clock.advance(1000);
       const broken = await h.publish(depFile, () => true, from);
-      assert.ok(broken.diagnostics.some((d) => d.code === 'unknown-reference' && /pdf-tools/.test(d.message)), JSON.stringify(broken.diagnostics.map((d) => d.message)));
+      assert.ok(broken.diagnostics.some((d) => d.code === 'unknown-reference' && /pdf-tools/.test(String(d.message))), JSON.stringify(broken.diagnostics.map((d) => d.message)));
       await h.client.sendRequest('shutdown');
     } finally {
       h.close();
