@@ -13,14 +13,13 @@ const COLUMNS = 'id, name, type, path, origin, content_hash, created_at, updated
 
 const TRIGGER = updatedAtTrigger('artifacts', 'id', ['name', 'type', 'path', 'origin', 'content_hash']);
 
-/** Adds the uuid (nullable, backfilled, then NOT NULL + unique through a rebuild). */
+/** Adds the uuid (NOT NULL, unique): one rebuild that fills it as it copies. */
 export const m0002: Migration = {
   id: ID,
   description: 'artifacts.uuid: 32 lower-hex, NOT NULL, unique (FK target for join tables)',
   up: [
-    'ALTER TABLE artifacts ADD COLUMN uuid TEXT',
-    // The trigger watches only content columns, so this backfill keeps updated_at as it was.
-    'UPDATE artifacts SET uuid = lower(hex(randomblob(16))) WHERE uuid IS NULL',
+    // Copying fills the uuid, so no UPDATE rewrites every row first (and no trigger fires);
+    // rows go in key order, which builds the primary key index by appending.
     rebuild('artifacts', {
       create: `CREATE TABLE artifacts (
   id TEXT PRIMARY KEY NOT NULL,
@@ -35,7 +34,7 @@ export const m0002: Migration = {
   CHECK (id = type || ':' || name)
 )`,
       insertColumns: `${COLUMNS}, uuid`,
-      select: `SELECT ${COLUMNS}, uuid FROM artifacts`,
+      select: `SELECT ${COLUMNS}, lower(hex(randomblob(16))) FROM artifacts ORDER BY id`,
       indexes: [
         'CREATE INDEX ix_artifacts_type_name ON artifacts (type, name)',
         // A foreign key target needs a unique index.
@@ -58,7 +57,7 @@ export const m0002: Migration = {
   CHECK (id = type || ':' || name)
 )`,
       insertColumns: COLUMNS,
-      select: `SELECT ${COLUMNS} FROM artifacts`,
+      select: `SELECT ${COLUMNS} FROM artifacts ORDER BY id`,
       indexes: ['CREATE INDEX ix_artifacts_type_name ON artifacts (type, name)'],
       triggers: [TRIGGER],
       dropsIndexes: ['ix_artifacts_uuid'],

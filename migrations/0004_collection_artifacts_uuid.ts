@@ -25,7 +25,7 @@ export const m0004: Migration = {
       insertColumns: 'collection_id, artifact_uuid, added_at, tags_json, _artifact_id_backup',
       select:
         'SELECT o.collection_id, a.uuid, o.added_at, o.tags_json, o.artifact_id ' +
-        'FROM collection_artifacts AS o JOIN artifacts AS a ON a.id = o.artifact_id',
+        'FROM collection_artifacts AS o JOIN artifacts AS a ON a.id = o.artifact_id ORDER BY o.collection_id, a.uuid',
       indexes: [
         'CREATE INDEX ix_collection_artifacts_artifact_uuid ON collection_artifacts (artifact_uuid)',
         'CREATE INDEX ix_collection_artifacts_added_at ON collection_artifacts (added_at)',
@@ -45,7 +45,7 @@ export const m0004: Migration = {
       insertColumns: LEGACY_COLUMNS.join(', '),
       select:
         'SELECT n.collection_id, COALESCE(n._artifact_id_backup, a.id), n.added_at, n.tags_json ' +
-        'FROM collection_artifacts AS n JOIN artifacts AS a ON a.uuid = n.artifact_uuid',
+        'FROM collection_artifacts AS n JOIN artifacts AS a ON a.uuid = n.artifact_uuid ORDER BY 1, 2',
       indexes: [
         'CREATE INDEX ix_collection_artifacts_artifact_id ON collection_artifacts (artifact_id)',
         'CREATE INDEX ix_collection_artifacts_added_at ON collection_artifacts (added_at)',

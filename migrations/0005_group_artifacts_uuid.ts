@@ -23,7 +23,7 @@ export const m0005: Migration = {
       insertColumns: 'group_id, artifact_uuid, position, added_at, _artifact_id_backup',
       select:
         'SELECT o.group_id, a.uuid, o.position, o.added_at, o.artifact_id ' +
-        'FROM group_artifacts AS o JOIN artifacts AS a ON a.id = o.artifact_id',
+        'FROM group_artifacts AS o JOIN artifacts AS a ON a.id = o.artifact_id ORDER BY o.group_id, a.uuid',
       indexes: [
         'CREATE INDEX ix_group_artifacts_artifact_uuid ON group_artifacts (artifact_uuid)',
         'CREATE INDEX ix_group_artifacts_group_position ON group_artifacts (group_id, position)',
@@ -43,7 +43,7 @@ export const m0005: Migration = {
       insertColumns: LEGACY_COLUMNS.join(', '),
       select:
         'SELECT n.group_id, COALESCE(n._artifact_id_backup, a.id), n.position, n.added_at ' +
-        'FROM group_artifacts AS n JOIN artifacts AS a ON a.uuid = n.artifact_uuid',
+        'FROM group_artifacts AS n JOIN artifacts AS a ON a.uuid = n.artifact_uuid ORDER BY 1, 2',
       indexes: [
         'CREATE INDEX ix_group_artifacts_artifact_id ON group_artifacts (artifact_id)',
         'CREATE INDEX ix_group_artifacts_group_position ON group_artifacts (group_id, position)',

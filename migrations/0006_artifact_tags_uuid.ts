@@ -23,7 +23,7 @@ export const m0006: Migration = {
       insertColumns: 'artifact_uuid, tag_id, created_at, _artifact_id_backup',
       select:
         'SELECT a.uuid, o.tag_id, o.created_at, o.artifact_id ' +
-        'FROM artifact_tags AS o JOIN artifacts AS a ON a.id = o.artifact_id',
+        'FROM artifact_tags AS o JOIN artifacts AS a ON a.id = o.artifact_id ORDER BY a.uuid, o.tag_id',
       indexes: ['CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)'],
     }),
   ],
@@ -38,7 +38,7 @@ export const m0006: Migration = {
       insertColumns: LEGACY_COLUMNS.join(', '),
       select:
         'SELECT COALESCE(n._artifact_id_backup, a.id), n.tag_id, n.created_at ' +
-        'FROM artifact_tags AS n JOIN artifacts AS a ON a.uuid = n.artifact_uuid',
+        'FROM artifact_tags AS n JOIN artifacts AS a ON a.uuid = n.artifact_uuid ORDER BY 1, 2',
       indexes: ['CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)'],
     }),
     restoreOrphansStep(ID, 'artifact_tags', LEGACY_COLUMNS, { column: 'tag_id', table: 'tags', key: 'id' }),

@@ -1,45 +1,34 @@
 // Tags stop living as a JSON array per collection membership and become ordered artifact_tags
 // rows; a non-NULL position marks a link that comes from a tags list. Down must give back the
 // exact JSON text: it regenerates arrays from the positioned links (SkillMeat's formatting) and
-// up logs only what regeneration would get wrong — odd original texts (with the tag order they
-// belong to, used only while unchanged), pre-existing links it positioned, and tags it created.
+// up keeps, in copy tables, only what regeneration would get wrong — original texts that differ
+// (with the tag order they belong to, used only while unchanged), pre-existing links it gave a
+// position, and tags it created. Both directions are set-based SQL over temporary tables: a few
+// statements per membership made the upgrade of a 100k-artifact cache take seconds.
 import { rebuild, slugify } from './helpers';
-import type { Migration, MigrationContext, MigrationDb, ScriptStep } from './types';
+import type { Migration, MigrationContext, MigrationDb, ScriptStep, SqlValue } from './types';
 
 const ID = '0007_tags_json_to_junction';
 const TAGS_JSON = "tags_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags_json) AND json_type(tags_json) = 'array')";
 
-const SELECT_MEMBERSHIPS =
-  'SELECT ca.collection_id, ca.artifact_uuid, ca.tags_json, a.id AS artifact_id FROM collection_artifacts AS ca ' +
-  'JOIN artifacts AS a ON a.uuid = ca.artifact_uuid ORDER BY ca.collection_id, ca.artifact_uuid';
-const TAG_BY_SLUG = 'SELECT id FROM tags WHERE slug = ?';
-const TAG_BY_NAME = 'SELECT id FROM tags WHERE name = ?';
-const INSERT_TAG = 'INSERT INTO tags (id, name, slug, color, created_at) VALUES (?, ?, ?, NULL, ?)';
-const LINK_GET = 'SELECT position FROM artifact_tags WHERE artifact_uuid = ? AND tag_id = ?';
-const LINK_INSERT =
-  'INSERT INTO artifact_tags (artifact_uuid, tag_id, created_at, _artifact_id_backup, position) VALUES (?, ?, ?, ?, ?)';
-const LINK_SET_POSITION = 'UPDATE artifact_tags SET position = ? WHERE artifact_uuid = ? AND tag_id = ?';
-const TAG_NAME = 'SELECT name FROM tags WHERE id = ?';
+/** Original arrays down would not regenerate byte for byte, with the tag order up gave the artifact. */
+export const ORIGINALS_TABLE = '_migration_0007_tags_json';
+/** Links that existed before up and only got a position from it; down clears the position. */
+export const POSITIONED_TABLE = '_migration_0007_positioned';
+/** Tags up created; down deletes them unless something links them by then. */
+export const CREATED_TABLE = '_migration_0007_created_tags';
 
 /**
- * What down needs per artifact, logged only when needed, once per artifact: pre-existing links
- * that up gave a position, and original arrays that down would not regenerate byte for byte
- * (with the tag order they were checked against).
+ * A tag name as one item of SkillMeat's Python writer (json.dumps: non-ASCII escaped), so
+ * arrays it wrote need no copy and downgraded rows look like its own.
  */
-interface ArtifactEntry {
-  u: string;
-  positioned?: string[];
-  json?: Record<string, string>;
-  tags?: string[];
+function pythonJsonItem(name: string): string {
+  return JSON.stringify(name).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/**
- * A tag list as SkillMeat's Python writer prints it (json.dumps: ", " separators, non-ASCII
- * escaped), so arrays it wrote need no log entry and downgraded rows look like its own.
- */
+/** A tag list as SkillMeat's Python writer prints it (json.dumps: ", " separators, non-ASCII escaped). */
 export function pythonJsonList(names: readonly string[]): string {
-  const item = (n: string) => JSON.stringify(n).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `[${names.map(item).join(', ')}]`;
+  return `[${names.map(pythonJsonItem).join(', ')}]`;
 }
 
 function parseNames(text: string): unknown[] {
@@ -51,143 +40,234 @@ function parseNames(text: string): unknown[] {
   }
 }
 
+/** What a list entry means: its trimmed name, SkillMeat slug, and whether it is too long to become a tag. */
+function entryName(raw: SqlValue): { name: string; slug: string; long: number } {
+  const name = typeof raw === 'string' ? raw.trim() : '';
+  const slug = slugify(name);
+  return { name, slug, long: name.length > 100 || slug.length > 100 ? 1 : 0 };
+}
+
+// SQL functions the steps register; JavaScript because slugs and Python's escaping are
+// defined by string semantics SQLite does not share (Unicode trim and lower-casing, UTF-16).
+const FN_NAME = 'skillmeat_tag_name';
+const FN_SLUG = 'skillmeat_tag_slug';
+const FN_LONG = 'skillmeat_tag_too_long';
+const FN_ITEM = 'skillmeat_python_json_item';
+
+function registerFunctions(db: MigrationDb): void {
+  db.function(FN_NAME, (raw) => entryName(raw).name);
+  db.function(FN_SLUG, (raw) => entryName(raw).slug);
+  db.function(FN_LONG, (raw) => entryName(raw).long);
+  db.function(FN_ITEM, (name) => pythonJsonItem(String(name)));
+}
+
+// --- up -------------------------------------------------------------------------------------
+
+// Memberships in the order the tag lists are read: an artifact in several collections takes
+// its tag order from the first array, then tags only later arrays name.
+const UP_MEMBERS_CREATE =
+  'CREATE TEMP TABLE m7_members (m INTEGER PRIMARY KEY, collection_id TEXT NOT NULL, artifact_uuid TEXT NOT NULL, artifact_id TEXT NOT NULL, tags_json TEXT NOT NULL)';
+const UP_MEMBERS_FILL =
+  'INSERT INTO m7_members (m, collection_id, artifact_uuid, artifact_id, tags_json) ' +
+  'SELECT row_number() OVER (ORDER BY ca.collection_id, ca.artifact_uuid), ca.collection_id, ca.artifact_uuid, a.id, ca.tags_json ' +
+  'FROM collection_artifacts AS ca JOIN artifacts AS a ON a.uuid = ca.artifact_uuid';
+// Every list entry, k its index; non-strings have no raw text and count as "not a tag".
+// json_each and JSON.parse agree on strict JSON without escapes; anything else (escapes such as
+// \u0000 or lone surrogates, which SQLite decodes differently) is read by JavaScript instead.
+const UP_RAW =
+  "CREATE TEMP TABLE m7_raw AS SELECT mb.m, j.key AS k, CASE WHEN j.type = 'text' THEN j.value END AS raw " +
+  "FROM m7_members AS mb, json_each(mb.tags_json) AS j WHERE instr(mb.tags_json, '\\') = 0 AND json_valid(mb.tags_json)";
+// Names are few (a tag vocabulary), so the JavaScript functions run once per distinct text.
+const UP_NAMES =
+  `CREATE TEMP TABLE m7_names AS SELECT raw, ${FN_NAME}(raw) AS name, ${FN_SLUG}(raw) AS slug, ${FN_LONG}(raw) AS long ` +
+  'FROM (SELECT DISTINCT raw FROM m7_raw WHERE raw IS NOT NULL)';
+const UP_NAMES_INDEX = 'CREATE UNIQUE INDEX temp.m7_names_raw ON m7_names (raw)';
+const UP_ENTRIES =
+  "CREATE TEMP TABLE m7_entries AS SELECT r.m, r.k, coalesce(n.name, '') AS name, coalesce(n.slug, '') AS slug, coalesce(n.long, 0) AS long " +
+  'FROM m7_raw AS r LEFT JOIN m7_names AS n ON n.raw = r.raw';
+const UP_ESCAPED = "SELECT m, tags_json FROM m7_members WHERE instr(tags_json, '\\') > 0 OR NOT json_valid(tags_json)";
+const UP_ENTRY_INSERT = 'INSERT INTO m7_entries (m, k, name, slug, long) VALUES (?, ?, ?, ?, ?)';
+// Each slug resolves once, to the tag with that slug, else (from the first entry that can
+// decide it) the tag with that exact name, else a new tag named like that entry. An entry too
+// long to name a tag cannot decide it and is skipped; later entries then reuse the resolution.
+const UP_SLUGS_CREATE =
+  'CREATE TEMP TABLE m7_slugs (slug TEXT PRIMARY KEY, tag_id TEXT NOT NULL, name TEXT, from_m INTEGER, from_k INTEGER, created INTEGER NOT NULL)';
+const UP_SLUGS_BY_SLUG =
+  'INSERT INTO m7_slugs (slug, tag_id, name, from_m, from_k, created) ' +
+  "SELECT t.slug, t.id, NULL, NULL, NULL, 0 FROM tags AS t WHERE t.slug IN (SELECT slug FROM m7_entries WHERE slug <> '')";
+const UP_SLUGS_FIRST =
+  'INSERT INTO m7_slugs (slug, tag_id, name, from_m, from_k, created) ' +
+  'SELECT slug, coalesce(found, lower(hex(randomblob(16)))), name, m, k, found IS NULL FROM (' +
+  'SELECT e.slug, e.name, e.m, e.k, (SELECT t.id FROM tags AS t WHERE t.name = e.name) AS found, ' +
+  'row_number() OVER (PARTITION BY e.slug ORDER BY e.m, e.k) AS rn FROM m7_entries AS e ' +
+  "WHERE e.slug <> '' AND e.slug NOT IN (SELECT slug FROM m7_slugs) " +
+  'AND (e.long = 0 OR EXISTS (SELECT 1 FROM tags AS t WHERE t.name = e.name))' +
+  ') WHERE rn = 1';
+const UP_TAGS_CREATE =
+  'INSERT INTO tags (id, name, slug, color, created_at) SELECT tag_id, name, slug, NULL, ? FROM m7_slugs WHERE created = 1 ORDER BY from_m, from_k';
+const UP_COPY_TABLES = [
+  `CREATE TABLE ${ORIGINALS_TABLE} (collection_id TEXT NOT NULL, artifact_uuid TEXT NOT NULL, tags_json TEXT NOT NULL, tag_order TEXT NOT NULL, PRIMARY KEY (collection_id, artifact_uuid))`,
+  `CREATE TABLE ${POSITIONED_TABLE} (artifact_uuid TEXT NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (artifact_uuid, tag_id))`,
+  `CREATE TABLE ${CREATED_TABLE} (id TEXT PRIMARY KEY NOT NULL)`,
+];
+const UP_CREATED_KEEP = `INSERT INTO ${CREATED_TABLE} (id) SELECT tag_id FROM m7_slugs WHERE created = 1`;
+// Entries that name a resolved tag, reduced to each artifact's distinct tags in first-seen order.
+const USABLE = "e.slug <> '' AND (s.from_m IS NULL OR (e.m, e.k) >= (s.from_m, s.from_k))";
+const UP_LINKS =
+  'CREATE TEMP TABLE m7_links AS SELECT u, t, artifact_id, o, row_number() OVER (PARTITION BY u ORDER BY o) - 1 AS position FROM (' +
+  'SELECT mb.artifact_uuid AS u, s.tag_id AS t, mb.artifact_id, min(e.m * 4294967296 + e.k) AS o ' +
+  `FROM m7_entries AS e JOIN m7_slugs AS s ON s.slug = e.slug JOIN m7_members AS mb ON mb.m = e.m WHERE ${USABLE} ` +
+  'GROUP BY mb.artifact_uuid, s.tag_id)';
+const UP_SKIPPED =
+  'SELECT (SELECT count(*) FROM m7_entries) - ' +
+  `(SELECT count(*) FROM m7_entries AS e JOIN m7_slugs AS s ON s.slug = e.slug WHERE ${USABLE}) AS n`;
+// Every link that existed before has a NULL position (the column is new).
+const UP_POSITIONED_KEEP =
+  `INSERT INTO ${POSITIONED_TABLE} (artifact_uuid, tag_id) SELECT l.u, l.t FROM m7_links AS l ` +
+  'WHERE EXISTS (SELECT 1 FROM artifact_tags AS a WHERE a.artifact_uuid = l.u AND a.tag_id = l.t)';
+const UP_LINKS_WRITE =
+  'INSERT INTO artifact_tags (artifact_uuid, tag_id, created_at, _artifact_id_backup, position) ' +
+  'SELECT u, t, ?, artifact_id, position FROM m7_links WHERE true ORDER BY u, t ' +
+  'ON CONFLICT (artifact_uuid, tag_id) DO UPDATE SET position = excluded.position';
+// What down would regenerate for each artifact, compared with every original text.
+const UP_ITEMS = `CREATE TEMP TABLE m7_items AS SELECT id, ${FN_ITEM}(name) AS item FROM tags WHERE id IN (SELECT t FROM m7_links)`;
+const UP_REGENERATED =
+  "CREATE TEMP TABLE m7_regenerated AS SELECT l.u, '[' || group_concat(i.item, ', ' ORDER BY l.position) || ']' AS text, " +
+  'json_group_array(l.t ORDER BY l.position, l.t) AS tag_order FROM m7_links AS l JOIN m7_items AS i ON i.id = l.t GROUP BY l.u';
+const UP_REGENERATED_INDEX = 'CREATE UNIQUE INDEX temp.m7_regenerated_u ON m7_regenerated (u)';
+const UP_ORIGINALS_KEEP =
+  `INSERT INTO ${ORIGINALS_TABLE} (collection_id, artifact_uuid, tags_json, tag_order) ` +
+  "SELECT mb.collection_id, mb.artifact_uuid, mb.tags_json, coalesce(r.tag_order, '[]') FROM m7_members AS mb " +
+  "LEFT JOIN m7_regenerated AS r ON r.u = mb.artifact_uuid WHERE mb.tags_json IS NOT coalesce(r.text, '[]')";
+const UP_DROP_TEMP = ['m7_regenerated', 'm7_items', 'm7_links', 'm7_slugs', 'm7_entries', 'm7_names', 'm7_raw', 'm7_members'].map((t) => `DROP TABLE temp.${t}`);
+
 const toJunction: ScriptStep = {
   kind: 'script',
-  name: 'tags_json arrays → ordered artifact_tags rows (v3: position marks list-born links)',
-  sql: [SELECT_MEMBERSHIPS, TAG_BY_SLUG, TAG_BY_NAME, INSERT_TAG, LINK_GET, LINK_INSERT, LINK_SET_POSITION, TAG_NAME],
+  name: 'tags_json arrays → ordered artifact_tags rows (v4: set-based, originals in copy tables)',
+  sql: [
+    UP_MEMBERS_CREATE,
+    UP_MEMBERS_FILL,
+    UP_RAW,
+    UP_NAMES,
+    UP_NAMES_INDEX,
+    UP_ENTRIES,
+    UP_ESCAPED,
+    UP_ENTRY_INSERT,
+    UP_SLUGS_CREATE,
+    UP_SLUGS_BY_SLUG,
+    UP_SLUGS_FIRST,
+    UP_TAGS_CREATE,
+    ...UP_COPY_TABLES,
+    UP_CREATED_KEEP,
+    UP_LINKS,
+    UP_SKIPPED,
+    UP_POSITIONED_KEEP,
+    UP_LINKS_WRITE,
+    UP_ITEMS,
+    UP_REGENERATED,
+    UP_REGENERATED_INDEX,
+    UP_ORIGINALS_KEEP,
+    ...UP_DROP_TEMP,
+  ],
   run(db: MigrationDb, ctx: MigrationContext) {
-    const bySlug = db.prepare(TAG_BY_SLUG);
-    const byName = db.prepare(TAG_BY_NAME);
-    const insertTag = db.prepare(INSERT_TAG);
-    const linkGet = db.prepare(LINK_GET);
-    const linkInsert = db.prepare(LINK_INSERT);
-    const linkPosition = db.prepare(LINK_SET_POSITION);
-    const nameOf = db.prepare(TAG_NAME);
-    // Tags are few and looked up once per array entry: remember them.
-    const tagBySlug = new Map<string, string>();
-    const tagNames = new Map<string, string>();
-    // An artifact may sit in several collections with different arrays: its tag order is
-    // the first array's order, then tags only later arrays name.
-    const work = new Map<string, { tags: string[]; positioned: string[]; texts: [string, string][] }>();
-    let skipped = 0;
+    registerFunctions(db);
     const now = ctx.now();
-    try {
-      for (const row of db.all(SELECT_MEMBERSHIPS)) {
-        const uuid = String(row.artifact_uuid);
-        let w = work.get(uuid);
-        if (!w) work.set(uuid, (w = { tags: [], positioned: [], texts: [] }));
-        const text = String(row.tags_json);
-        w.texts.push([String(row.collection_id), text]);
-        for (const entry of parseNames(text)) {
-          const name = typeof entry === 'string' ? entry.trim() : '';
-          const slug = slugify(name);
-          if (slug === '') {
-            skipped++;
-            continue;
-          }
-          let tagId = tagBySlug.get(slug);
-          if (tagId === undefined) {
-            const found = bySlug.get([slug]) ?? byName.get([name]);
-            tagId = found ? String(found.id) : undefined;
-          }
-          if (tagId === undefined) {
-            if (name.length > 100 || slug.length > 100) {
-              skipped++;
-              continue;
-            }
-            tagId = ctx.newId();
-            insertTag.run([tagId, name, slug, now]);
-            ctx.log('tags', 'created', { id: tagId });
-          }
-          tagBySlug.set(slug, tagId);
-          if (w.tags.includes(tagId)) continue;
-          const link = linkGet.get([uuid, tagId]);
-          if (link === undefined) linkInsert.run([uuid, tagId, now, row.artifact_id, w.tags.length]);
-          else {
-            // Every pre-existing link has a NULL position: the column is new.
-            linkPosition.run([w.tags.length, uuid, tagId]);
-            w.positioned.push(tagId);
-          }
-          w.tags.push(tagId);
+    db.exec(UP_MEMBERS_CREATE);
+    db.run(UP_MEMBERS_FILL);
+    db.exec(UP_RAW);
+    db.exec(UP_NAMES);
+    db.exec(UP_NAMES_INDEX);
+    db.exec(UP_ENTRIES);
+    const escaped = db.all(UP_ESCAPED);
+    if (escaped.length) {
+      const insert = db.prepare(UP_ENTRY_INSERT);
+      try {
+        for (const row of escaped) {
+          parseNames(String(row.tags_json)).forEach((entry, k) => {
+            const e = entryName(typeof entry === 'string' ? entry : null);
+            insert.run([row.m, k, e.name, e.slug, e.long]);
+          });
         }
+      } finally {
+        insert.free();
       }
-      for (const [uuid, w] of work) {
-        const names = w.tags.map((id) => {
-          let n = tagNames.get(id);
-          if (n === undefined) tagNames.set(id, (n = String(nameOf.get([id])?.name)));
-          return n;
-        });
-        const regenerated = pythonJsonList(names);
-        const differing = w.texts.filter(([, text]) => text !== regenerated);
-        const e: ArtifactEntry = { u: uuid };
-        if (w.positioned.length) e.positioned = w.positioned;
-        if (differing.length) {
-          e.json = Object.fromEntries(differing);
-          e.tags = w.tags;
-        }
-        if (e.positioned || e.json) ctx.log('artifact_tags', 'artifact', e);
-      }
-    } finally {
-      for (const s of [bySlug, byName, insertTag, linkGet, linkInsert, linkPosition, nameOf]) s.free();
     }
+    db.exec(UP_SLUGS_CREATE);
+    db.run(UP_SLUGS_BY_SLUG);
+    db.run(UP_SLUGS_FIRST);
+    db.run(UP_TAGS_CREATE, [now]);
+    for (const sql of UP_COPY_TABLES) db.exec(sql);
+    db.run(UP_CREATED_KEEP);
+    db.exec(UP_LINKS);
+    const skipped = Number(db.get(UP_SKIPPED)?.n ?? 0);
+    db.run(UP_POSITIONED_KEEP);
+    db.run(UP_LINKS_WRITE, [now]);
+    db.exec(UP_ITEMS);
+    db.exec(UP_REGENERATED);
+    db.exec(UP_REGENERATED_INDEX);
+    db.run(UP_ORIGINALS_KEEP);
+    for (const sql of UP_DROP_TEMP) db.exec(sql);
     if (skipped > 0) ctx.note(`tags_json: ${skipped} entr(y/ies) were not tags (non-string, empty slug or over 100 characters); kept in the log`);
   },
 };
 
-const ORDERED_TAGS =
-  'SELECT t.id, t.name FROM artifact_tags AS at JOIN tags AS t ON t.id = at.tag_id ' +
-  'WHERE at.artifact_uuid = ? AND at.position IS NOT NULL ORDER BY at.position, t.id';
-const SELECT_KEYS = 'SELECT collection_id, artifact_uuid FROM collection_artifacts';
-const SET_TAGS_JSON = 'UPDATE collection_artifacts SET tags_json = ? WHERE collection_id = ? AND artifact_uuid = ?';
-const LINK_CLEAR_POSITION = 'UPDATE artifact_tags SET position = NULL WHERE artifact_uuid = ? AND tag_id = ?';
+// --- down -----------------------------------------------------------------------------------
+
+// Each artifact's list as its positioned links say now, and the tag order it stands for.
+const DOWN_ITEMS = `CREATE TEMP TABLE m7_items AS SELECT id, ${FN_ITEM}(name) AS item FROM tags`;
+const DOWN_ITEMS_INDEX = 'CREATE UNIQUE INDEX temp.m7_items_id ON m7_items (id)';
+const DOWN_CURRENT =
+  "CREATE TEMP TABLE m7_current AS SELECT at.artifact_uuid AS u, '[' || group_concat(i.item, ', ' ORDER BY at.position, at.tag_id) || ']' AS text, " +
+  'json_group_array(at.tag_id ORDER BY at.position, at.tag_id) AS tag_order FROM artifact_tags AS at JOIN m7_items AS i ON i.id = at.tag_id ' +
+  'WHERE at.position IS NOT NULL GROUP BY at.artifact_uuid';
+const DOWN_CURRENT_INDEX = 'CREATE UNIQUE INDEX temp.m7_current_u ON m7_current (u)';
+// The original text (spacing, duplicates, non-tag entries) is only right while the artifact's
+// tags are exactly what up produced; after edits, the links are the truth.
+const DOWN_STALE =
+  `SELECT count(*) AS n FROM ${ORIGINALS_TABLE} AS o JOIN collection_artifacts AS ca ON ca.collection_id = o.collection_id AND ca.artifact_uuid = o.artifact_uuid ` +
+  "LEFT JOIN m7_current AS c ON c.u = o.artifact_uuid WHERE o.tag_order IS NOT coalesce(c.tag_order, '[]')";
+const DOWN_TAGS_JSON =
+  "CASE WHEN o.artifact_uuid IS NOT NULL AND o.tag_order = coalesce(c.tag_order, '[]') THEN o.tags_json ELSE coalesce(c.text, '[]') END";
+const DOWN_CLEAR_POSITIONED =
+  `UPDATE artifact_tags SET position = NULL WHERE (artifact_uuid, tag_id) IN (SELECT artifact_uuid, tag_id FROM ${POSITIONED_TABLE})`;
+// An artifact in no collection has no array to go back into: its links stay, unordered.
 const LINKS_WITHOUT_ARRAY_KEEP =
   'UPDATE artifact_tags SET position = NULL WHERE position IS NOT NULL ' +
   'AND NOT EXISTS (SELECT 1 FROM collection_artifacts AS c WHERE c.artifact_uuid = artifact_tags.artifact_uuid)';
 const LINKS_FROM_LISTS_DELETE = 'DELETE FROM artifact_tags WHERE position IS NOT NULL';
-const TAG_DELETE_UNUSED = 'DELETE FROM tags WHERE id = ? AND NOT EXISTS (SELECT 1 FROM artifact_tags WHERE tag_id = ?)';
+const CREATED_COUNT = `SELECT count(*) AS n FROM ${CREATED_TABLE}`;
+const TAGS_UNUSED_DELETE =
+  `DELETE FROM tags WHERE id IN (SELECT id FROM ${CREATED_TABLE}) AND NOT EXISTS (SELECT 1 FROM artifact_tags AS a WHERE a.tag_id = tags.id)`;
+const DOWN_DROP = [`DROP TABLE ${ORIGINALS_TABLE}`, `DROP TABLE ${POSITIONED_TABLE}`, `DROP TABLE ${CREATED_TABLE}`, 'DROP TABLE temp.m7_current', 'DROP TABLE temp.m7_items'];
 
-const toJson: ScriptStep = {
+const currentLists: ScriptStep = {
   kind: 'script',
-  name: 'ordered artifact_tags rows → tags_json arrays (v3: position marks list-born links)',
-  sql: [ORDERED_TAGS, SELECT_KEYS, SET_TAGS_JSON, LINK_CLEAR_POSITION, LINKS_WITHOUT_ARRAY_KEEP, LINKS_FROM_LISTS_DELETE, TAG_DELETE_UNUSED],
+  name: 'tag lists from the positioned artifact_tags rows (v4: set-based)',
+  sql: [DOWN_ITEMS, DOWN_ITEMS_INDEX, DOWN_CURRENT, DOWN_CURRENT_INDEX, DOWN_STALE],
   run(db: MigrationDb, ctx: MigrationContext) {
-    const entries = new Map<string, ArtifactEntry>();
-    for (const e of ctx.logged('artifact_tags', 'artifact') as ArtifactEntry[]) entries.set(e.u, e);
-    const ordered = db.prepare(ORDERED_TAGS);
-    const setJson = db.prepare(SET_TAGS_JSON);
-    const clear = db.prepare(LINK_CLEAR_POSITION);
-    let regenerated = 0;
-    try {
-      const current = new Map<string, { ids: string; text: string }>();
-      for (const key of db.all(SELECT_KEYS)) {
-        const uuid = String(key.artifact_uuid);
-        let tags = current.get(uuid);
-        if (!tags) {
-          const rows = ordered.all([uuid]);
-          current.set(uuid, (tags = { ids: JSON.stringify(rows.map((t) => t.id)), text: pythonJsonList(rows.map((t) => String(t.name))) }));
-        }
-        const e = entries.get(uuid);
-        const original = e?.json?.[String(key.collection_id)];
-        // The original text (spacing, duplicates, non-tag entries) is only right while the
-        // artifact's tags are exactly what up produced; after edits, the rows are the truth.
-        const useOriginal = original !== undefined && JSON.stringify(e?.tags ?? []) === tags.ids;
-        if (original !== undefined && !useOriginal) regenerated++;
-        setJson.run([useOriginal ? original : tags.text, key.collection_id, uuid]);
-      }
-      // A position marks a link born from a tags list; those go back into the arrays, except
-      // links that existed before and only got a position from up.
-      for (const e of entries.values()) for (const t of e.positioned ?? []) clear.run([e.u, t]);
-    } finally {
-      for (const s of [ordered, setJson, clear]) s.free();
-    }
-    // An artifact in no collection has no array to go back into: its links stay, unordered.
+    registerFunctions(db);
+    db.exec(DOWN_ITEMS);
+    db.exec(DOWN_ITEMS_INDEX);
+    db.exec(DOWN_CURRENT);
+    db.exec(DOWN_CURRENT_INDEX);
+    const stale = Number(db.get(DOWN_STALE)?.n ?? 0);
+    if (stale > 0) ctx.note(`tags_json: ${stale} row(s) rebuilt from current tag links (changed since ${ID} ran)`);
+  },
+};
+
+const listLinksRemove: ScriptStep = {
+  kind: 'script',
+  name: 'list-born artifact_tags rows and created tags removed (v4: copy tables)',
+  sql: [DOWN_CLEAR_POSITIONED, LINKS_WITHOUT_ARRAY_KEEP, LINKS_FROM_LISTS_DELETE, CREATED_COUNT, TAGS_UNUSED_DELETE, ...DOWN_DROP],
+  run(db: MigrationDb, ctx: MigrationContext) {
+    // A position marks a link born from a tags list; those go back into the arrays, except
+    // links that existed before and only got a position from up.
+    db.run(DOWN_CLEAR_POSITIONED);
     db.run(LINKS_WITHOUT_ARRAY_KEEP);
     db.run(LINKS_FROM_LISTS_DELETE);
-    let kept = 0;
-    for (const t of ctx.logged('tags', 'created') as { id: string }[]) {
-      if (db.run(TAG_DELETE_UNUSED, [t.id, t.id]) === 0) kept++;
-    }
-    if (regenerated > 0) ctx.note(`tags_json: ${regenerated} row(s) rebuilt from current tag links (changed since ${ID} ran)`);
+    const created = Number(db.get(CREATED_COUNT)?.n ?? 0);
+    const kept = created - db.run(TAGS_UNUSED_DELETE);
+    for (const sql of DOWN_DROP) db.exec(sql);
     if (kept > 0) ctx.note(`tags: ${kept} tag(s) created by ${ID} are still linked and were kept`);
   },
 };
@@ -203,6 +283,7 @@ export const m0007: Migration = {
     'ALTER TABLE collection_artifacts DROP COLUMN tags_json',
   ],
   down: [
+    currentLists,
     rebuild('collection_artifacts', {
       create: `CREATE TABLE collection_artifacts (
   collection_id TEXT NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
@@ -212,14 +293,17 @@ export const m0007: Migration = {
   _artifact_id_backup TEXT,
   PRIMARY KEY (collection_id, artifact_uuid)
 )`,
-      insertColumns: 'collection_id, artifact_uuid, added_at, _artifact_id_backup',
-      select: 'SELECT collection_id, artifact_uuid, added_at, _artifact_id_backup FROM collection_artifacts',
+      insertColumns: 'collection_id, artifact_uuid, added_at, tags_json, _artifact_id_backup',
+      select:
+        `SELECT ca.collection_id, ca.artifact_uuid, ca.added_at, ${DOWN_TAGS_JSON}, ca._artifact_id_backup FROM collection_artifacts AS ca ` +
+        'LEFT JOIN m7_current AS c ON c.u = ca.artifact_uuid ' +
+        `LEFT JOIN ${ORIGINALS_TABLE} AS o ON o.collection_id = ca.collection_id AND o.artifact_uuid = ca.artifact_uuid ORDER BY ca.collection_id, ca.artifact_uuid`,
       indexes: [
         'CREATE INDEX ix_collection_artifacts_artifact_uuid ON collection_artifacts (artifact_uuid)',
         'CREATE INDEX ix_collection_artifacts_added_at ON collection_artifacts (added_at)',
       ],
     }),
-    toJson,
+    listLinksRemove,
     'ALTER TABLE artifact_tags DROP COLUMN position',
   ],
 };

@@ -65,7 +65,7 @@ export const m0009: Migration = {
   PRIMARY KEY (collection_id, artifact_uuid)
 )`,
       insertColumns: 'collection_id, artifact_uuid, added_at, _artifact_id_backup',
-      select: `SELECT t.collection_id, t.artifact_uuid, t.added_at, ${SHADOW} FROM collection_artifacts AS t`,
+      select: `SELECT t.collection_id, t.artifact_uuid, t.added_at, ${SHADOW} FROM collection_artifacts AS t ORDER BY t.collection_id, t.artifact_uuid`,
       indexes: [
         'CREATE INDEX ix_collection_artifacts_artifact_uuid ON collection_artifacts (artifact_uuid)',
         'CREATE INDEX ix_collection_artifacts_added_at ON collection_artifacts (added_at)',
@@ -81,7 +81,7 @@ export const m0009: Migration = {
   PRIMARY KEY (group_id, artifact_uuid)
 )`,
       insertColumns: 'group_id, artifact_uuid, position, added_at, _artifact_id_backup',
-      select: `SELECT t.group_id, t.artifact_uuid, t.position, t.added_at, ${SHADOW} FROM group_artifacts AS t`,
+      select: `SELECT t.group_id, t.artifact_uuid, t.position, t.added_at, ${SHADOW} FROM group_artifacts AS t ORDER BY t.group_id, t.artifact_uuid`,
       indexes: [
         'CREATE INDEX ix_group_artifacts_artifact_uuid ON group_artifacts (artifact_uuid)',
         'CREATE INDEX ix_group_artifacts_group_position ON group_artifacts (group_id, position)',
@@ -97,7 +97,7 @@ export const m0009: Migration = {
   PRIMARY KEY (artifact_uuid, tag_id)
 )`,
       insertColumns: 'artifact_uuid, tag_id, created_at, _artifact_id_backup, position',
-      select: `SELECT t.artifact_uuid, t.tag_id, t.created_at, ${SHADOW}, t.position FROM artifact_tags AS t`,
+      select: `SELECT t.artifact_uuid, t.tag_id, t.created_at, ${SHADOW}, t.position FROM artifact_tags AS t ORDER BY t.artifact_uuid, t.tag_id`,
       indexes: [
         'CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)',
       ],

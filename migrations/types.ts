@@ -30,6 +30,11 @@ export interface MigrationDb {
   get(sql: string, params?: readonly SqlValue[]): Row | undefined;
   /** A statement to run many times with different parameters. */
   prepare(sql: string): MigrationStatement;
+  /**
+   * Registers a scalar SQL function implemented in JavaScript (slugs, SkillMeat's JSON
+   * formatting), so set-based statements can use it; it lives as long as the connection.
+   */
+  function(name: string, fn: (...args: SqlValue[]) => SqlValue): void;
 }
 
 /** What the runner lends a script step besides the database. */

@@ -182,8 +182,8 @@ describe('migration runner', () => {
     const sql = r.sql!.join('\n');
     assert.match(sql, /PRAGMA foreign_keys = OFF/);
     assert.match(sql, /CREATE TABLE collection_artifacts__new/);
-    assert.match(sql, /PRAGMA foreign_key_check/);
-    assert.match(sql, /INSERT INTO tags .* -- prepared, run 5×/);
+    assert.match(sql, /foreign_key_check\(\?\) -- params: \["collection_artifacts"\]/);
+    assert.match(sql, /INSERT INTO tags \(id, name, slug, color, created_at\) SELECT .* -- params: /);
     assert.deepEqual(snapshotTables(db), rows);
     assert.equal(migrationStatus(db).current, '0003_composites');
     const down = migrateDown(db, { dryRun: true, to: 'base' });

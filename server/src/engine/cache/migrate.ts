@@ -197,6 +197,118 @@ function resolveTarget(migrations: readonly Migration[], to: string): number | C
   return cacheError('BAD_TARGET', `unknown revision "${to}"; known: base, ${migrations.map((m) => m.id).join(', ')}`);
 }
 
+/** Tables statements wrote: their rows (keys may have changed) or only their shape (ADD/DROP COLUMN). */
+interface Writes {
+  rows: Set<string>;
+  shape: Set<string>;
+}
+
+function emptyWrites(): Writes {
+  return { rows: new Set(), shape: new Set() };
+}
+
+// A table name, optionally schema-qualified; group 1 is the schema, group 2 the name.
+const QUOTED = '"(?:[^"]|"")+"|\\[[^\\]]+\\]|\\x60[^\\x60]+\\x60|[A-Za-z_][\\w$]*';
+const NAME = '(?:(' + QUOTED + ')\\s*\\.\\s*)?(' + QUOTED + ')';
+const ROW_WRITE = new RegExp(
+  '\\b(?:INSERT(?:\\s+OR\\s+\\w+)?\\s+INTO|REPLACE\\s+INTO|UPDATE(?:\\s+OR\\s+\\w+)?|DELETE\\s+FROM|DROP\\s+TABLE(?:\\s+IF\\s+EXISTS)?|CREATE\\s+TABLE(?:\\s+IF\\s+NOT\\s+EXISTS)?)\\s+' + NAME,
+  'gi',
+);
+const ALTER = new RegExp('\\bALTER\\s+TABLE\\s+' + NAME + '\\s+(?:RENAME\\s+TO\\s+' + NAME + '|(RENAME)|(ADD|DROP))', 'gi');
+
+function bareName(quoted: string): string {
+  const q = quoted[0];
+  if (q === '"') return quoted.slice(1, -1).replace(/""/g, '"').toLowerCase();
+  if (q === '[' || q === '\x60') return quoted.slice(1, -1).toLowerCase();
+  return quoted.toLowerCase();
+}
+
+/**
+ * Notes which main-schema tables `sql` may write. A scan of the text, deliberately generous:
+ * a word after UPDATE or INSERT INTO that is no table (trigger syntax, literals) only costs a
+ * lookup, while a missed table would skip its foreign-key check.
+ */
+function noteWrites(w: Writes, sql: string): void {
+  const main = (schema: string | undefined) => schema === undefined || bareName(schema) === 'main';
+  for (const m of sql.matchAll(ROW_WRITE)) if (main(m[1])) w.rows.add(bareName(m[2]));
+  for (const m of sql.matchAll(ALTER)) {
+    if (!main(m[1])) continue;
+    const table = bareName(m[2]);
+    if (m[4] !== undefined) {
+      w.rows.add(table);
+      w.rows.add(bareName(m[4]));
+    } else if (m[5] !== undefined) w.rows.add(table);
+    else w.shape.add(table);
+  }
+}
+
+const FOREIGN_KEY_CHECK = 'SELECT "table", rowid, parent, fkid FROM pragma_foreign_key_check(?)';
+
+/**
+ * The tables whose foreign keys a migration could have broken: those it wrote (or whose shape
+ * it changed), what their triggers write, and the children of any table whose rows changed
+ * (dropping or rebuilding a parent with keys off orphans them). Checking only these instead
+ * of the whole database is what keeps a one-table migration from scanning every join table.
+ */
+function tablesToCheck(db: Database, w: Writes): string[] {
+  const rows = new Set(w.rows);
+  const triggers = queryRows(db, "SELECT lower(tbl_name) AS t, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL");
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const tr of triggers) {
+      if (!rows.has(String(tr.t))) continue;
+      const more = emptyWrites();
+      noteWrites(more, String(tr.sql));
+      for (const t of [...more.rows, ...more.shape]) {
+        if (rows.has(t)) continue;
+        rows.add(t);
+        grew = true;
+      }
+    }
+  }
+  const wanted = new Set([...rows, ...w.shape]);
+  const links = queryRows(db, `SELECT m.name AS child, lower(f."table") AS parent FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table'`);
+  for (const l of links) if (rows.has(String(l.parent))) wanted.add(String(l.child).toLowerCase());
+  return queryRows(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+    .map((r) => String(r.name))
+    .filter((n) => wanted.has(n.toLowerCase()));
+}
+
+// Run settings: a page cache that holds most of a 100k-artifact cache while its tables are
+// copied, and the rollback journal and temporary b-trees in memory instead of sql.js's emulated
+// files. Durability comes from the atomic save of the exported image, not from the journal;
+// the in-memory journal still rolls a failed migration back.
+const RUN_SETTINGS = 'PRAGMA journal_mode = MEMORY; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY';
+// What they are put back to; fixed statements, as no SQL text is built from values.
+const JOURNAL_MODES: Record<string, string> = {
+  delete: 'PRAGMA journal_mode = DELETE',
+  truncate: 'PRAGMA journal_mode = TRUNCATE',
+  persist: 'PRAGMA journal_mode = PERSIST',
+  memory: 'PRAGMA journal_mode = MEMORY',
+  wal: 'PRAGMA journal_mode = WAL',
+  off: 'PRAGMA journal_mode = OFF',
+};
+const TEMP_STORES = ['PRAGMA temp_store = DEFAULT', 'PRAGMA temp_store = FILE', 'PRAGMA temp_store = MEMORY'];
+// SQLite's default and the one newDatabase() gives every connection of ours.
+const CACHE_SIZES = new Map([
+  [-2000, 'PRAGMA cache_size = -2000'],
+  [-32768, 'PRAGMA cache_size = -32768'],
+]);
+
+/** Applies the run settings; returns what puts the connection's own back. */
+function tuneForRun(db: Database): () => void {
+  const read = (sql: string) => Object.values(queryRows(db, sql)[0] ?? {})[0];
+  const restore = [
+    JOURNAL_MODES[String(read('PRAGMA journal_mode')).toLowerCase()] ?? JOURNAL_MODES.delete,
+    CACHE_SIZES.get(Number(read('PRAGMA cache_size'))) ?? 'PRAGMA cache_size = -32768',
+    TEMP_STORES[Number(read('PRAGMA temp_store'))] ?? TEMP_STORES[0],
+  ];
+  db.exec(RUN_SETTINGS);
+  return () => {
+    for (const sql of restore) db.exec(sql);
+  };
+}
+
 /** Records statements for a dry run; prepared statements are listed once with a run count. */
 class Recorder {
   readonly lines: { sql: string; count: number; params?: string }[] = [];
@@ -225,18 +337,30 @@ class Recorder {
 
 /** MigrationDb over sql.js; everything binds parameters and may be recorded. */
 class SqlJsMigrationDb implements MigrationDb {
+  /** Tables the statements since the last `takeWrites()` may have changed, for the key check. */
+  private writes = emptyWrites();
+
   constructor(
     private readonly db: Database,
     private readonly recorder?: Recorder,
   ) {}
 
+  /** What the statements run since the last call wrote; starts a new tally. */
+  takeWrites(): Writes {
+    const w = this.writes;
+    this.writes = emptyWrites();
+    return w;
+  }
+
   exec(sql: string): void {
     this.recorder?.add(sql);
+    noteWrites(this.writes, sql);
     this.db.exec(sql);
   }
 
   run(sql: string, params: readonly SqlValue[] = []): number {
     this.recorder?.add(sql, params);
+    noteWrites(this.writes, sql);
     const st = this.db.prepare(sql);
     try {
       st.run([...params]);
@@ -257,6 +381,7 @@ class SqlJsMigrationDb implements MigrationDb {
 
   prepare(sql: string): MigrationStatement {
     const tick = this.recorder?.prepared(sql);
+    noteWrites(this.writes, sql);
     const st = this.db.prepare(sql);
     const db = this.db;
     const rows = (params: readonly SqlValue[]): Row[] => {
@@ -280,6 +405,11 @@ class SqlJsMigrationDb implements MigrationDb {
       get: (params = []) => rows(params)[0],
       free: () => void st.free(),
     };
+  }
+
+  function(name: string, fn: (...args: SqlValue[]) => SqlValue): void {
+    this.recorder?.add(`-- function ${name}()`);
+    this.db.create_function(name, fn);
   }
 }
 
@@ -308,7 +438,7 @@ function objectsOf(db: MigrationDb, table: string): string[] {
 
 function applyOne(
   db: Database,
-  mdb: MigrationDb,
+  mdb: SqlJsMigrationDb,
   m: Migration,
   seq: number,
   direction: 'up' | 'down',
@@ -326,6 +456,7 @@ function applyOne(
   try {
     mdb.exec('BEGIN');
     inTransaction = true;
+    mdb.takeWrites();
     mdb.exec(BOOKKEEPING_SQL);
     let logStatement: MigrationStatement | undefined;
     const restored: Record<string, number> = {};
@@ -370,7 +501,7 @@ function applyOne(
         throw new StepFailure(cacheError('MIGRATION_FAILED', `${m.id} ${direction} failed at step ${i + 1} (${what}): ${messageOf(e)}`));
       }
     }
-    const violations = mdb.all('PRAGMA foreign_key_check');
+    const violations = tablesToCheck(db, mdb.takeWrites()).flatMap((t) => mdb.all(FOREIGN_KEY_CHECK, [t]));
     if (violations.length) {
       const sample = violations
         .slice(0, 5)
@@ -504,6 +635,7 @@ function execute(db: Database, direction: 'up' | 'down', opts: MigrateOptions): 
     recorder = new Recorder();
   }
   const mdb = new SqlJsMigrationDb(target, recorder);
+  const untune = tuneForRun(target);
   try {
     for (const { m, seq } of list) {
       recorder?.add(`-- ${m.id} (${direction})`);
@@ -515,10 +647,12 @@ function execute(db: Database, direction: 'up' | 'down', opts: MigrateOptions): 
       }
       result.applied.push(run);
     }
+    // Still under the run settings: VACUUM rewrites the whole image.
+    if (!opts.dryRun && result.applied.length) result.compacted = compactIfWasteful(db);
   } finally {
+    untune();
     if (opts.dryRun) target.close();
   }
-  if (!opts.dryRun && result.applied.length) result.compacted = compactIfWasteful(db);
   if (!result.ok) result.to = result.applied.length ? result.applied[result.applied.length - 1].id : result.from;
   if (!result.ok && direction === 'down' && result.applied.length) {
     const last = result.applied[result.applied.length - 1].id;
