@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { artifactDocumentation, completionsAt, type CompletionData } from '../../server/src/engine/features';
+import { artifactDocumentation, collectionDocumentation, completionsAt, type CompletionData } from '../../server/src/engine/features';
 import { Fixture, C, D, L, S } from './helpers';
 
 describe('features: completion', () => {
@@ -98,7 +98,11 @@ describe('features: completion', () => {
   it('completes deployed names from their collection and type, collections, and skip keys', () => {
     assert.deepEqual(labels(complete(D, 'artifact_name = "release-notes.md"', 'artifact_name = "|"').items), ['release-notes']);
     assert.deepEqual(labels(complete(D, 'artifact_name = "pdf-tools"', 'artifact_name = "p|"').items), ['pdf-tools', 'kit'].filter((x) => x === 'pdf-tools'));
-    assert.deepEqual(labels(complete(D, 'from_collection = "main"', 'from_collection = "|"').items), ['main']);
+    const cols = complete(D, 'from_collection = "main"', 'from_collection = "|"').items;
+    assert.deepEqual(labels(cols), ['main']);
+    assert.equal(cols[0].documentation, undefined, 'made on resolve');
+    assert.equal(collectionDocumentation(fx.ws, cols[0].collection!), `\`${fx.file('collections/main')}\``);
+    assert.equal(collectionDocumentation(fx.ws, 'gone'), undefined);
     assert.deepEqual(labels(complete(D, 'profile_root_dir = ".claude"', 'profile_root_dir = "|"').items), ['.claude']);
     const skip = labels(complete(S, 'artifact_key = "agent:release-notes"', 'artifact_key = "|"').items);
     assert.deepEqual(skip.slice(0, 5), ['skill:', 'command:', 'agent:', 'hook:', 'mcp:']);

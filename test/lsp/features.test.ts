@@ -55,6 +55,7 @@ describe('lsp: completion, actions and presentation', () => {
     assert.equal(item.filterText, 'skill:changelog-writer');
     assert.deepEqual(item.textEdit, { range: { start: { line: at.line, character: at.character - 7 }, end: at }, newText: 'skill:changelog-writer' });
     assert.equal(item.documentation, undefined);
+    assert.equal(item.insertTextFormat, undefined, 'plain text, the default, is not sent');
     const resolved = await client.request<CompletionItem>('completionItem/resolve', item);
     assert.equal((resolved.documentation as { kind: string }).kind, 'markdown');
     assert.match((resolved.documentation as { value: string }).value, /^\*\*skill\*\* `changelog-writer` · collection `default`/);
@@ -62,6 +63,17 @@ describe('lsp: completion, actions and presentation', () => {
     assert.equal(types.items[0].label, 'skill:');
     assert.deepEqual(types.items[0].command, { title: 'Suggest', command: 'editor.action.triggerSuggest' });
     await edit(col.replace('"skill:pdf-tool", "skill:c",', '"skill:pdf-tool",'));
+  });
+
+  it('completes collection names in a deployed file, with the folder on resolve', async () => {
+    const text = ex.read(DEPLOYED);
+    await client.open(ex.path(DEPLOYED), text, 1);
+    const list = await client.request<CompletionList>('textDocument/completion', { ...doc(DEPLOYED), position: positionOf(text, 'from_collection = "default"', 19) });
+    assert.deepEqual(list.items.map((i) => [i.label, i.detail]).sort(), [['default', '7 artifacts'], ['team', '3 artifacts']]);
+    const item = list.items.find((i) => i.label === 'default')!;
+    assert.equal(item.documentation, undefined);
+    const resolved = await client.request<CompletionItem>('completionItem/resolve', item);
+    assert.deepEqual(resolved.documentation, { kind: 'markdown', value: `\`${ex.path('collections/default')}\`` });
   });
 
   it('completes keys as snippets and enum values', async () => {

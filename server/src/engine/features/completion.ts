@@ -35,6 +35,8 @@ export interface CompletionData {
   retrigger?: boolean;
   /** For artifact items: which artifact, so its documentation can be made when the editor asks (resolve). */
   artifact?: ArtifactKey;
+  /** For collection items: the collection's name, for the same reason (a workspace may hold a thousand). */
+  collection?: string;
 }
 
 /** Names an artifact across requests: its collection folder, type and name. */
@@ -49,6 +51,12 @@ export function artifactDocumentation(ws: Workspace, key: ArtifactKey): string |
   const c = ws.index().byDir.get(key.collectionDir);
   const site = c?.artifacts.find((a) => a.type === key.type && a.name === key.name);
   return site ? artifactMarkdown(ws, site) : undefined;
+}
+
+/** The documentation of a collection completion item (the first collection of that name), made on demand. */
+export function collectionDocumentation(ws: Workspace, name: string): string | undefined {
+  const c = ws.index().byName.get(name)?.[0];
+  return c ? code(c.model.dir) : undefined;
 }
 
 /** Where the cursor is, read from the text of the current table block. */
@@ -215,21 +223,22 @@ export function completionsAt(ws: Workspace, file: string, offset: number): Comp
   const ctx = textContext(sf.kind, sf.text, offset);
   const index = ws.index();
   const lines = sf.lines;
-  const item = (d: Omit<CompletionData, 'range'>): CompletionData => ({ ...d, range: lines.rangeOf(d.replace) });
   if (ctx.keyPrefix) {
     const specs = keysOf(sf.kind, ctx.table) ?? [];
-    const span = { start: ctx.keyPrefix.start, end: offset + (/^[A-Za-z0-9_-]*/.exec(sf.text.slice(offset))?.[0].length ?? 0) };
+    const replace = { start: ctx.keyPrefix.start, end: offset + (/^[A-Za-z0-9_-]*/.exec(sf.text.slice(offset))?.[0].length ?? 0) };
+    const range = lines.rangeOf(replace);
     return specs
       .filter((s) => !ctx.present.has(s.key) || s.key === ctx.keyPrefix!.typed)
       .filter((s) => s.shape !== 'table' && s.shape !== 'table[]')
-      .map((s, i) => item({
+      .map((s, i) => ({
         label: s.key,
         kind: 'property',
         detail: `${s.shape}${s.required ? ' · required' : ''}`,
         documentation: keyDoc(s),
         insertText: keySnippet(s),
         snippet: true,
-        replace: span,
+        replace,
+        range,
         sortText: `${s.required ? 0 : 1}${String(i).padStart(3, '0')}`,
       }));
   }
@@ -238,17 +247,33 @@ export function completionsAt(ws: Workspace, file: string, offset: number): Comp
   const spec = keySpec(sf.kind, ctx.table, key);
   const values = valuesFor(index, sf.file, sf.kind, ctx.table, key, spec, sf.text, offset);
   if (!values) return [];
+  // Every item of a request replaces the same span: one range for all (a list can hold thousands).
   if (ctx.string) {
     const s = ctx.string;
-    const span = { start: s.start, end: stringEnd(sf.text, offset, s.quote) };
-    return values(s.typed).map((v, i) => item({ ...v, insertText: v.insertText ?? v.label, replace: span, sortText: v.sortText ?? String(i).padStart(4, '0') }));
+    const replace = { start: s.start, end: stringEnd(sf.text, offset, s.quote) };
+    const range = lines.rangeOf(replace);
+    return values(s.typed).map((v, i) => placed(v, v.insertText ?? v.label, v.filterText, replace, range, i));
   }
   if (ctx.bareValue) {
-    const span = { start: ctx.bareValue.start, end: offset };
+    const replace = { start: ctx.bareValue.start, end: offset };
+    const range = lines.rangeOf(replace);
     const list = spec?.shape === 'string[]' && !ctx.bareValue.inArray ? (x: string) => `[${x}]` : (x: string) => x;
-    return values('').filter((v) => !v.retrigger).map((v, i) => item({ ...v, insertText: list(JSON.stringify(v.insertText ?? v.label)), filterText: JSON.stringify(v.label), replace: span, sortText: v.sortText ?? String(i).padStart(4, '0') }));
+    return values('').filter((v) => !v.retrigger).map((v, i) => placed(v, list(JSON.stringify(v.insertText ?? v.label)), JSON.stringify(v.label), replace, range, i));
   }
   return [];
+}
+
+/** A value item placed at its replacement span (built field by field: spreading thousands of items showed in profiles). */
+function placed(v: ValueItem, insertText: string, filterText: string | undefined, replace: Span, range: Range, i: number): CompletionData {
+  const out: CompletionData = { label: v.label, kind: v.kind, insertText, replace, range, sortText: v.sortText ?? String(i).padStart(4, '0') };
+  if (v.detail !== undefined) out.detail = v.detail;
+  if (v.documentation !== undefined) out.documentation = v.documentation;
+  if (filterText !== undefined) out.filterText = filterText;
+  if (v.snippet) out.snippet = v.snippet;
+  if (v.retrigger) out.retrigger = v.retrigger;
+  if (v.artifact) out.artifact = v.artifact;
+  if (v.collection !== undefined) out.collection = v.collection;
+  return out;
 }
 
 type ValueItem = Omit<CompletionData, 'range' | 'replace' | 'insertText'> & { insertText?: string };
@@ -292,7 +317,7 @@ function valuesFor(index: WorkspaceIndex, file: string, kind: FileKind, table: s
     return () => nameItems(cols, type);
   }
   if (kind === 'deployed' && key === 'from_collection') {
-    return () => [...index.byName.entries()].map(([name, cs]) => ({ label: name, kind: 'collection' as const, detail: `${cs[0].artifacts.length} artifacts`, documentation: code(cs[0].model.dir) }));
+    return () => [...index.byName.entries()].map(([name, cs]) => ({ label: name, kind: 'collection' as const, detail: `${cs[0].artifacts.length} artifacts`, collection: name }));
   }
   if (kind === 'deployed' && key === 'profile_root_dir') {
     return () => [{ label: path.basename(path.dirname(file)), kind: 'value' as const, detail: 'the folder of this file' }];

@@ -4,7 +4,7 @@ export { locate, type Target, type RefTarget, type RefVia } from './locate';
 export { hoverAt, artifactMarkdown, type HoverResult } from './hover';
 export { definitionAt, referencesAt, documentHighlights, type ReferencePlace, type Highlight } from './navigation';
 export { prepareRenameAt, renameArtifact, invalidNameReason, type PrepareRenameResult, type RenameResult } from './rename';
-export { completionsAt, artifactDocumentation, type ArtifactKey, type CompletionData, type CompletionKind } from './completion';
+export { completionsAt, artifactDocumentation, collectionDocumentation, type ArtifactKey, type CompletionData, type CompletionKind } from './completion';
 export { codeActionsFor, fixesFor, writeMissingUuids, sortGroupMembers, newUuid, ACTION_KINDS, type CodeActionData, type CodeActionOptions } from './codeActions';
 export { codeLensesOf, lensTitle, type CodeLensData } from './codeLens';
 export { documentSymbols, workspaceSymbols, fuzzyScore, type SymbolData, type SymbolKind, type WorkspaceSymbolData } from './symbols';

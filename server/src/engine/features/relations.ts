@@ -10,7 +10,7 @@ import type { Span } from '../text/lineIndex';
 import type { Field } from '../model/fields';
 import type { DeployedModel, DeployedRecord } from '../model/deployed';
 import type { GroupEntry, LinkedArtifact } from '../model/collection';
-import type { LockEntry } from '../model/lock';
+import { type LockEntry, lockEntryFor } from '../model/lock';
 import type { DiscoveredComposite } from '../workspace/composites';
 import { lookupKey, parseRef, stripExtension } from '../model/identity';
 import { ARTIFACT_TYPES, PRIMARY_FILES, isOneOf } from '../model/vocabulary';
@@ -90,14 +90,11 @@ export function referencesOf(index: WorkspaceIndex, site: ArtifactSite, cancel?:
       if (e.name !== undefined && e.type !== undefined && sameArtifact(site, e.type, e.name)) out.push(ref(c.lock.source, 'lock', e.key, 0, e.name.length));
     }
   }
+  if (cancel?.isCancellationRequested) return out;
+  const deployed = deployedRecords(index);
+  for (const d of deployed.naming(site)) out.push(bareRef(d.source, 'deployed', d.record.name!));
   const uuid = site.entry.uuid?.value;
-  for (const d of index.deployments) {
-    if (cancel?.isCancellationRequested) return out;
-    for (const r of d.model.records) {
-      if (r.name && r.type && collectionNamed(index, r.fromCollection?.value) === c && sameArtifact(site, r.type.value, r.name.value)) out.push(bareRef(d.source, 'deployed', r.name));
-      if (uuid && r.uuid?.value === uuid) out.push(ref(d.source, 'uuid', r.uuid, 0, r.uuid.value.length));
-    }
-  }
+  if (uuid) for (const d of deployed.byUuid.get(uuid) ?? []) out.push(ref(d.source, 'uuid', d.record.uuid!, 0, uuid.length));
   for (const sf of index.others) {
     if (sf.model?.kind !== 'skip-prefs') continue;
     for (const s of sf.model.skips) {
@@ -139,7 +136,66 @@ export function compositeOf(site: ArtifactSite): DiscoveredComposite | undefined
 
 /** The lock entry of the artifact in its collection's lock, if any. */
 export function lockEntryOf(site: ArtifactSite): LockEntry | undefined {
-  return site.collection.lock?.model.entries.find((e) => e.name !== undefined && e.type !== undefined && sameArtifact(site, e.type, e.name));
+  const lock = site.collection.lock;
+  return lock && lockEntryFor(lock.model, site.type, site.name);
+}
+
+/** A deployed record with its file, numbered in workspace order (deployed files, then records). */
+interface DeployedRecordAt {
+  source: SourceFile;
+  model: DeployedModel;
+  record: DeployedRecord;
+  seq: number;
+}
+
+/** Deployed records by the artifact they name and by uuid, and project names by profile root. */
+interface DeployedRecords {
+  byArtifact: Map<CollectionInfo, Map<string, DeployedRecordAt[]>>;
+  byUuid: Map<string, DeployedRecordAt[]>;
+  projects: Map<string, string>;
+  /** Records naming the artifact by type and name in its collection (from_collection resolved as the rules do). */
+  naming(site: ArtifactSite): DeployedRecordAt[];
+}
+
+const DEPLOYED = new WeakMap<WorkspaceIndex, DeployedRecords>();
+
+/**
+ * The reverse index of deployed records, built once per workspace index: a hover or a code lens
+ * otherwise walked every record of every deployed file to find one artifact's deployments.
+ */
+function deployedRecords(index: WorkspaceIndex): DeployedRecords {
+  let r = DEPLOYED.get(index);
+  if (r) return r;
+  const byArtifact = new Map<CollectionInfo, Map<string, DeployedRecordAt[]>>();
+  const byUuid = new Map<string, DeployedRecordAt[]>();
+  let seq = 0;
+  for (const d of index.deployments) {
+    for (const record of d.model.records) {
+      const at: DeployedRecordAt = { source: d.source, model: d.model, record, seq: seq++ };
+      const c = record.name && record.type ? collectionNamed(index, record.fromCollection?.value) : undefined;
+      if (c) {
+        let m = byArtifact.get(c);
+        if (!m) byArtifact.set(c, (m = new Map()));
+        push2(m, lookupKey(record.type!.value, record.name!.value), at);
+      }
+      if (record.uuid) push2(byUuid, record.uuid.value, at);
+    }
+  }
+  const projects = new Map<string, string>();
+  for (const sf of index.others) {
+    if (sf.model?.kind !== 'project' || !sf.model.name) continue;
+    const root = path.dirname(sf.file);
+    if (!projects.has(root)) projects.set(root, sf.model.name.value);
+  }
+  r = { byArtifact, byUuid, projects, naming: (site) => byArtifact.get(site.collection)?.get(lookupKey(site.type, site.name)) ?? [] };
+  DEPLOYED.set(index, r);
+  return r;
+}
+
+function push2<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }
 
 /** One deployment of an artifact into a project. */
@@ -157,38 +213,29 @@ export interface Deployment {
   drift: 'current' | 'behind' | 'unknown';
 }
 
-/** The name of the project a profile root belongs to. */
-function projectName(index: WorkspaceIndex, model: DeployedModel): string {
-  for (const sf of index.others) {
-    if (sf.model?.kind === 'project' && path.dirname(sf.file) === model.profileRoot && sf.model.name) return sf.model.name.value;
-  }
-  return path.basename(model.projectDir);
-}
-
-/** Every deployed record of the artifact, with the project, profile and version drift against the lock. */
+/** Every deployed record of the artifact (by type and name, or else by uuid), with the project, profile and version drift against the lock. */
 export function deploymentsOf(index: WorkspaceIndex, site: ArtifactSite): Deployment[] {
-  const out: Deployment[] = [];
+  const deployed = deployedRecords(index);
+  const byName = deployed.naming(site);
+  let found = byName;
+  const uuid = site.entry.uuid?.value;
+  const byUuid = uuid ? (deployed.byUuid.get(uuid) ?? []).filter((d) => !byName.includes(d)) : [];
+  if (byUuid.length) found = [...byName, ...byUuid].sort((a, b) => a.seq - b.seq);
   const lockHash = lockEntryOf(site)?.contentHash?.value;
-  for (const d of index.deployments) {
-    for (const r of d.model.records) {
-      const byName = r.name && r.type && collectionNamed(index, r.fromCollection?.value) === site.collection && sameArtifact(site, r.type.value, r.name.value);
-      const byUuid = !byName && site.entry.uuid && r.uuid?.value === site.entry.uuid.value;
-      if (!byName && !byUuid) continue;
-      const hash = (r.contentHash ?? r.collectionSha)?.value;
-      out.push({
-        source: d.source,
-        model: d.model,
-        record: r,
-        project: projectName(index, d.model),
-        profile: r.profileId?.value ?? 'claude_code',
-        profileRoot: path.basename(d.model.profileRoot),
-        hash,
-        lockHash,
-        drift: !hash || !lockHash ? 'unknown' : hash === lockHash ? 'current' : 'behind',
-      });
-    }
-  }
-  return out;
+  return found.map(({ source, model, record: r }) => {
+    const hash = (r.contentHash ?? r.collectionSha)?.value;
+    return {
+      source,
+      model,
+      record: r,
+      project: deployed.projects.get(model.profileRoot) ?? path.basename(model.projectDir),
+      profile: r.profileId?.value ?? 'claude_code',
+      profileRoot: path.basename(model.profileRoot),
+      hash,
+      lockHash,
+      drift: !hash || !lockHash ? 'unknown' : hash === lockHash ? 'current' : 'behind',
+    };
+  });
 }
 
 /** The artifact's primary file (SKILL.md, the command's .md, plugin.json…) on disk, if it exists inside the collection. */
