@@ -201,7 +201,7 @@ describe('cache in a worker thread', function () {
 
   it('a worker that cannot start makes the cache unavailable, with one warning; diagnostics are not its concern', async () => {
     const broken = dir.path('broken-worker.js');
-    fs.writeFileSync(broken, 'throw new Error("no such worker")');
+    fs.writeFileSync(broken, 'process.stdout.write("noise\\n"); setTimeout(() => { throw new Error("no such worker"); }, 50);');
     const h = harness({ workerFile: broken, execArgv: [] });
     await h.live.open();
     await until('unavailable', () => h.live.state === 'unavailable');
@@ -212,5 +212,7 @@ describe('cache in a worker thread', function () {
     const link = await h.live.link({ parent: 'composite:kit', child: 'agent:release-notes', relation: 'requires' });
     assert.deepEqual([link.ok, link.status], [false, 'refused']);
     assert.equal(h.live.uuidOf('skill', 'pdf-tools'), undefined);
+    // What a worker prints goes to the log, never to the server's stdout (the protocol stream over --stdio).
+    await until('its output logged', () => h.logs.includes('cache worker: noise'));
   });
 });

@@ -105,7 +105,9 @@ export class RemoteLiveCache extends LiveCache {
       save: ro.save && { delayMs: ro.save.delayMs, maxDelayMs: ro.save.maxDelayMs },
       lock: ro.lock && { timeoutMs: ro.lock.timeoutMs, retryMs: ro.lock.retryMs, staleMs: ro.lock.staleMs },
     };
-    this.worker = new Worker(ro.workerFile, { workerData: init, execArgv: ro.execArgv, stdout: false, stderr: false });
+    // The worker's stdout must never reach ours (over --stdio it is the protocol stream).
+    this.worker = new Worker(ro.workerFile, { workerData: init, execArgv: ro.execArgv, stdout: true, stderr: true });
+    for (const stream of [this.worker.stdout, this.worker.stderr]) stream.on('data', (d: Buffer) => ro.log(`cache worker: ${String(d).trimEnd()}`));
     // The server's life is its own: the worker never keeps it running (dispose saves first).
     this.worker.unref();
     ro.log(`cache ${this.file}: runs in a worker thread`);

@@ -13,6 +13,11 @@ const port = parentPort;
 if (!port) throw new Error('cacheWorker.js runs as a worker thread of the language server');
 
 const init = workerData as WorkerInit;
+// Over --stdio the server's stdout is the protocol stream: nothing printed here (sql.js reports
+// through console) may reach it, so console output becomes log lines.
+for (const k of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  console[k] = (...args: unknown[]) => port.postMessage({ t: 'log', message: `cache worker: ${args.map(String).join(' ')}` } satisfies FromWorker);
+}
 const replica = new SourceReplica();
 const post = (m: FromWorker): void => port.postMessage(m);
 let statusQueued = false;
