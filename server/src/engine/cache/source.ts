@@ -105,13 +105,22 @@ function textHash(sf: SourceFile): string {
   return h;
 }
 
+const collectionHashes = new WeakMap<SourceFile, { lock: SourceFile | undefined; composites: string; hash: string }>();
+
 /** A collection's rows depend on its manifest, its lock file and its plugin folders. */
 export function collectionHash(c: CollectionInfo): string {
-  return createHash('sha256')
+  // Every index rebuild rediscovers the plugin folders (new arrays), so they are compared by value.
+  const composites = JSON.stringify(c.composites.map((k) => [k.name, k.children.map((ch) => `${ch.type}:${ch.name}`)]));
+  const lock = c.lock?.source;
+  const memo = collectionHashes.get(c.source);
+  if (memo && memo.lock === lock && memo.composites === composites) return memo.hash;
+  const hash = createHash('sha256')
     .update(textHash(c.source))
-    .update(c.lock ? textHash(c.lock.source) : '')
-    .update(JSON.stringify(c.composites.map((k) => [k.name, k.children.map((ch) => `${ch.type}:${ch.name}`)])))
+    .update(lock ? textHash(lock) : '')
+    .update(composites)
     .digest('hex');
+  collectionHashes.set(c.source, { lock, composites, hash });
+  return hash;
 }
 
 /** The hash a deployed file is skipped by. */
