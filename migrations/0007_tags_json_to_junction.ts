@@ -63,72 +63,80 @@ function registerFunctions(db: MigrationDb): void {
 
 // --- up -------------------------------------------------------------------------------------
 
-// Memberships in the order the tag lists are read: an artifact in several collections takes
-// its tag order from the first array, then tags only later arrays name.
-const UP_MEMBERS_CREATE =
-  'CREATE TEMP TABLE m7_members (m INTEGER PRIMARY KEY, collection_id TEXT NOT NULL, artifact_uuid TEXT NOT NULL, artifact_id TEXT NOT NULL, tags_json TEXT NOT NULL)';
-const UP_MEMBERS_FILL =
-  'INSERT INTO m7_members (m, collection_id, artifact_uuid, artifact_id, tags_json) ' +
-  'SELECT row_number() OVER (ORDER BY ca.collection_id, ca.artifact_uuid), ca.collection_id, ca.artifact_uuid, a.id, ca.tags_json ' +
-  'FROM collection_artifacts AS ca JOIN artifacts AS a ON a.uuid = ca.artifact_uuid';
-// Every list entry, k its index; non-strings have no raw text and count as "not a tag".
-// json_each and JSON.parse agree on strict JSON without escapes; anything else (escapes such as
-// \u0000 or lone surrogates, which SQLite decodes differently) is read by JavaScript instead.
+// Lists are read in membership order (collection, then artifact): an artifact in several
+// collections takes its tag order from the first array, then tags only later arrays name. A
+// collection's rank and the entry index make one integer order key `o` (rank × 2³² + index).
+const UP_COLLECTIONS =
+  'CREATE TEMP TABLE m7_collections AS SELECT collection_id AS c, row_number() OVER (ORDER BY collection_id) AS ci ' +
+  'FROM (SELECT DISTINCT collection_id FROM collection_artifacts)';
+const UP_COLLECTIONS_INDEX = 'CREATE UNIQUE INDEX temp.m7_collections_c ON m7_collections (c)';
+// Every list entry; non-strings have no raw text and count as "not a tag". json_each and
+// JSON.parse agree on strict JSON without escapes; anything else (escapes such as \u0000 or
+// lone surrogates, which SQLite decodes differently) is read by JavaScript instead.
 const UP_RAW =
-  "CREATE TEMP TABLE m7_raw AS SELECT mb.m, j.key AS k, CASE WHEN j.type = 'text' THEN j.value END AS raw " +
-  "FROM m7_members AS mb, json_each(mb.tags_json) AS j WHERE instr(mb.tags_json, '\\') = 0 AND json_valid(mb.tags_json)";
+  "CREATE TEMP TABLE m7_raw AS SELECT ca.artifact_uuid AS u, mc.ci * 4294967296 + j.key AS o, CASE WHEN j.type = 'text' THEN j.value END AS raw " +
+  'FROM collection_artifacts AS ca JOIN m7_collections AS mc ON mc.c = ca.collection_id, json_each(ca.tags_json) AS j ' +
+  "WHERE instr(ca.tags_json, '\\') = 0 AND json_valid(ca.tags_json)";
 // Names are few (a tag vocabulary), so the JavaScript functions run once per distinct text.
 const UP_NAMES =
   `CREATE TEMP TABLE m7_names AS SELECT raw, ${FN_NAME}(raw) AS name, ${FN_SLUG}(raw) AS slug, ${FN_LONG}(raw) AS long ` +
   'FROM (SELECT DISTINCT raw FROM m7_raw WHERE raw IS NOT NULL)';
 const UP_NAMES_INDEX = 'CREATE UNIQUE INDEX temp.m7_names_raw ON m7_names (raw)';
 const UP_ENTRIES =
-  "CREATE TEMP TABLE m7_entries AS SELECT r.m, r.k, coalesce(n.name, '') AS name, coalesce(n.slug, '') AS slug, coalesce(n.long, 0) AS long " +
+  "CREATE TEMP TABLE m7_entries AS SELECT r.u, r.o, coalesce(n.name, '') AS name, coalesce(n.slug, '') AS slug, coalesce(n.long, 0) AS long " +
   'FROM m7_raw AS r LEFT JOIN m7_names AS n ON n.raw = r.raw';
-const UP_ESCAPED = "SELECT m, tags_json FROM m7_members WHERE instr(tags_json, '\\') > 0 OR NOT json_valid(tags_json)";
-const UP_ENTRY_INSERT = 'INSERT INTO m7_entries (m, k, name, slug, long) VALUES (?, ?, ?, ?, ?)';
-// Each slug resolves once, to the tag with that slug, else (from the first entry that can
-// decide it) the tag with that exact name, else a new tag named like that entry. An entry too
-// long to name a tag cannot decide it and is skipped; later entries then reuse the resolution.
+const UP_ESCAPED =
+  'SELECT ca.artifact_uuid AS u, mc.ci, ca.tags_json FROM collection_artifacts AS ca JOIN m7_collections AS mc ON mc.c = ca.collection_id ' +
+  "WHERE instr(ca.tags_json, '\\') > 0 OR NOT json_valid(ca.tags_json)";
+const UP_ENTRY_INSERT = 'INSERT INTO m7_entries (u, o, name, slug, long) VALUES (?, ? * 4294967296 + ?, ?, ?, ?)';
+// Each slug resolves once, to the tag with that slug, else (from the first entry, in reading
+// order, that can decide it) the tag with that exact name, else a new tag named like that
+// entry. An entry too long to name a tag cannot decide it and is skipped; later entries then
+// reuse the resolution.
+const READ_ORDER = 'e.o / 4294967296, e.u, e.o % 4294967296';
 const UP_SLUGS_CREATE =
-  'CREATE TEMP TABLE m7_slugs (slug TEXT PRIMARY KEY, tag_id TEXT NOT NULL, name TEXT, from_m INTEGER, from_k INTEGER, created INTEGER NOT NULL)';
+  'CREATE TEMP TABLE m7_slugs (slug TEXT PRIMARY KEY, tag_id TEXT NOT NULL, name TEXT, from_ci INTEGER, from_u TEXT, from_k INTEGER, created INTEGER NOT NULL)';
 const UP_SLUGS_BY_SLUG =
-  'INSERT INTO m7_slugs (slug, tag_id, name, from_m, from_k, created) ' +
-  "SELECT t.slug, t.id, NULL, NULL, NULL, 0 FROM tags AS t WHERE t.slug IN (SELECT slug FROM m7_entries WHERE slug <> '')";
+  'INSERT INTO m7_slugs (slug, tag_id, name, from_ci, from_u, from_k, created) ' +
+  "SELECT t.slug, t.id, NULL, NULL, NULL, NULL, 0 FROM tags AS t WHERE t.slug IN (SELECT slug FROM m7_entries WHERE slug <> '')";
 const UP_SLUGS_FIRST =
-  'INSERT INTO m7_slugs (slug, tag_id, name, from_m, from_k, created) ' +
-  'SELECT slug, coalesce(found, lower(hex(randomblob(16)))), name, m, k, found IS NULL FROM (' +
-  'SELECT e.slug, e.name, e.m, e.k, (SELECT t.id FROM tags AS t WHERE t.name = e.name) AS found, ' +
-  'row_number() OVER (PARTITION BY e.slug ORDER BY e.m, e.k) AS rn FROM m7_entries AS e ' +
+  'INSERT INTO m7_slugs (slug, tag_id, name, from_ci, from_u, from_k, created) ' +
+  'SELECT slug, coalesce(found, lower(hex(randomblob(16)))), name, o / 4294967296, u, o % 4294967296, found IS NULL FROM (' +
+  'SELECT e.slug, e.name, e.u, e.o, (SELECT t.id FROM tags AS t WHERE t.name = e.name) AS found, ' +
+  `row_number() OVER (PARTITION BY e.slug ORDER BY ${READ_ORDER}) AS rn FROM m7_entries AS e ` +
   "WHERE e.slug <> '' AND e.slug NOT IN (SELECT slug FROM m7_slugs) " +
   'AND (e.long = 0 OR EXISTS (SELECT 1 FROM tags AS t WHERE t.name = e.name))' +
   ') WHERE rn = 1';
 const UP_TAGS_CREATE =
-  'INSERT INTO tags (id, name, slug, color, created_at) SELECT tag_id, name, slug, NULL, ? FROM m7_slugs WHERE created = 1 ORDER BY from_m, from_k';
+  'INSERT INTO tags (id, name, slug, color, created_at) SELECT tag_id, name, slug, NULL, ? FROM m7_slugs WHERE created = 1 ORDER BY from_ci, from_u, from_k';
+// Plain tables, appended to in one pass; down indexes what it looks up.
 const UP_COPY_TABLES = [
-  `CREATE TABLE ${ORIGINALS_TABLE} (collection_id TEXT NOT NULL, artifact_uuid TEXT NOT NULL, tags_json TEXT NOT NULL, tag_order TEXT NOT NULL, PRIMARY KEY (collection_id, artifact_uuid))`,
-  `CREATE TABLE ${POSITIONED_TABLE} (artifact_uuid TEXT NOT NULL, tag_id TEXT NOT NULL, PRIMARY KEY (artifact_uuid, tag_id))`,
-  `CREATE TABLE ${CREATED_TABLE} (id TEXT PRIMARY KEY NOT NULL)`,
+  `CREATE TABLE ${ORIGINALS_TABLE} (collection_id TEXT NOT NULL, artifact_uuid TEXT NOT NULL, tags_json TEXT NOT NULL, tag_order TEXT NOT NULL)`,
+  `CREATE TABLE ${POSITIONED_TABLE} (artifact_uuid TEXT NOT NULL, tag_id TEXT NOT NULL)`,
+  `CREATE TABLE ${CREATED_TABLE} (id TEXT NOT NULL)`,
 ];
 const UP_CREATED_KEEP = `INSERT INTO ${CREATED_TABLE} (id) SELECT tag_id FROM m7_slugs WHERE created = 1`;
-// Entries that name a resolved tag, reduced to each artifact's distinct tags in first-seen order.
-const USABLE = "e.slug <> '' AND (s.from_m IS NULL OR (e.m, e.k) >= (s.from_m, s.from_k))";
+// Entries that name a resolved tag, reduced to each artifact's distinct tags in first-read order.
+const USABLE = `e.slug <> '' AND (s.from_ci IS NULL OR (${READ_ORDER}) >= (s.from_ci, s.from_u, s.from_k))`;
 const UP_LINKS =
-  'CREATE TEMP TABLE m7_links AS SELECT u, t, artifact_id, o, row_number() OVER (PARTITION BY u ORDER BY o) - 1 AS position FROM (' +
-  'SELECT mb.artifact_uuid AS u, s.tag_id AS t, mb.artifact_id, min(e.m * 4294967296 + e.k) AS o ' +
-  `FROM m7_entries AS e JOIN m7_slugs AS s ON s.slug = e.slug JOIN m7_members AS mb ON mb.m = e.m WHERE ${USABLE} ` +
-  'GROUP BY mb.artifact_uuid, s.tag_id)';
+  'CREATE TEMP TABLE m7_links AS SELECT u, t, row_number() OVER (PARTITION BY u ORDER BY o) - 1 AS position FROM (' +
+  `SELECT e.u, s.tag_id AS t, min(e.o) AS o FROM m7_entries AS e JOIN m7_slugs AS s ON s.slug = e.slug WHERE ${USABLE} ` +
+  'GROUP BY e.u, s.tag_id)';
 const UP_SKIPPED =
   'SELECT (SELECT count(*) FROM m7_entries) - ' +
   `(SELECT count(*) FROM m7_entries AS e JOIN m7_slugs AS s ON s.slug = e.slug WHERE ${USABLE}) AS n`;
 // Every link that existed before has a NULL position (the column is new).
 const UP_POSITIONED_KEEP =
   `INSERT INTO ${POSITIONED_TABLE} (artifact_uuid, tag_id) SELECT l.u, l.t FROM m7_links AS l ` +
-  'WHERE EXISTS (SELECT 1 FROM artifact_tags AS a WHERE a.artifact_uuid = l.u AND a.tag_id = l.t)';
-const UP_LINKS_WRITE =
+  'JOIN artifact_tags AS a ON a.artifact_uuid = l.u AND a.tag_id = l.t';
+// Links that existed get their position in place; new ones are inserted in key order, so the
+// primary key index is walked forward rather than at random.
+const UP_LINKS_POSITION =
+  'UPDATE artifact_tags SET position = l.position FROM m7_links AS l WHERE artifact_tags.artifact_uuid = l.u AND artifact_tags.tag_id = l.t';
+const UP_LINKS_INSERT =
   'INSERT INTO artifact_tags (artifact_uuid, tag_id, created_at, _artifact_id_backup, position) ' +
-  'SELECT u, t, ?, artifact_id, position FROM m7_links WHERE true ORDER BY u, t ' +
-  'ON CONFLICT (artifact_uuid, tag_id) DO UPDATE SET position = excluded.position';
+  'SELECT l.u, l.t, ?, a.id, l.position FROM m7_links AS l JOIN artifacts AS a ON a.uuid = l.u ' +
+  'WHERE NOT EXISTS (SELECT 1 FROM artifact_tags AS x WHERE x.artifact_uuid = l.u AND x.tag_id = l.t) ORDER BY l.u, l.t';
 // What down would regenerate for each artifact, compared with every original text.
 const UP_ITEMS = `CREATE TEMP TABLE m7_items AS SELECT id, ${FN_ITEM}(name) AS item FROM tags WHERE id IN (SELECT t FROM m7_links)`;
 const UP_REGENERATED =
@@ -137,16 +145,16 @@ const UP_REGENERATED =
 const UP_REGENERATED_INDEX = 'CREATE UNIQUE INDEX temp.m7_regenerated_u ON m7_regenerated (u)';
 const UP_ORIGINALS_KEEP =
   `INSERT INTO ${ORIGINALS_TABLE} (collection_id, artifact_uuid, tags_json, tag_order) ` +
-  "SELECT mb.collection_id, mb.artifact_uuid, mb.tags_json, coalesce(r.tag_order, '[]') FROM m7_members AS mb " +
-  "LEFT JOIN m7_regenerated AS r ON r.u = mb.artifact_uuid WHERE mb.tags_json IS NOT coalesce(r.text, '[]')";
-const UP_DROP_TEMP = ['m7_regenerated', 'm7_items', 'm7_links', 'm7_slugs', 'm7_entries', 'm7_names', 'm7_raw', 'm7_members'].map((t) => `DROP TABLE temp.${t}`);
+  "SELECT ca.collection_id, ca.artifact_uuid, ca.tags_json, coalesce(r.tag_order, '[]') FROM collection_artifacts AS ca " +
+  "LEFT JOIN m7_regenerated AS r ON r.u = ca.artifact_uuid WHERE ca.tags_json IS NOT coalesce(r.text, '[]')";
+const UP_DROP_TEMP = ['m7_regenerated', 'm7_items', 'm7_links', 'm7_slugs', 'm7_entries', 'm7_names', 'm7_raw', 'm7_collections'].map((t) => `DROP TABLE temp.${t}`);
 
 const toJunction: ScriptStep = {
   kind: 'script',
-  name: 'tags_json arrays → ordered artifact_tags rows (v4: set-based, originals in copy tables)',
+  name: 'tags_json arrays → ordered artifact_tags rows (v5: set-based, originals in copy tables)',
   sql: [
-    UP_MEMBERS_CREATE,
-    UP_MEMBERS_FILL,
+    UP_COLLECTIONS,
+    UP_COLLECTIONS_INDEX,
     UP_RAW,
     UP_NAMES,
     UP_NAMES_INDEX,
@@ -162,7 +170,8 @@ const toJunction: ScriptStep = {
     UP_LINKS,
     UP_SKIPPED,
     UP_POSITIONED_KEEP,
-    UP_LINKS_WRITE,
+    UP_LINKS_POSITION,
+    UP_LINKS_INSERT,
     UP_ITEMS,
     UP_REGENERATED,
     UP_REGENERATED_INDEX,
@@ -172,8 +181,8 @@ const toJunction: ScriptStep = {
   run(db: MigrationDb, ctx: MigrationContext) {
     registerFunctions(db);
     const now = ctx.now();
-    db.exec(UP_MEMBERS_CREATE);
-    db.run(UP_MEMBERS_FILL);
+    db.exec(UP_COLLECTIONS);
+    db.exec(UP_COLLECTIONS_INDEX);
     db.exec(UP_RAW);
     db.exec(UP_NAMES);
     db.exec(UP_NAMES_INDEX);
@@ -185,7 +194,7 @@ const toJunction: ScriptStep = {
         for (const row of escaped) {
           parseNames(String(row.tags_json)).forEach((entry, k) => {
             const e = entryName(typeof entry === 'string' ? entry : null);
-            insert.run([row.m, k, e.name, e.slug, e.long]);
+            insert.run([row.u, row.ci, k, e.name, e.slug, e.long]);
           });
         }
       } finally {
@@ -201,7 +210,8 @@ const toJunction: ScriptStep = {
     db.exec(UP_LINKS);
     const skipped = Number(db.get(UP_SKIPPED)?.n ?? 0);
     db.run(UP_POSITIONED_KEEP);
-    db.run(UP_LINKS_WRITE, [now]);
+    db.run(UP_LINKS_POSITION);
+    db.run(UP_LINKS_INSERT, [now]);
     db.exec(UP_ITEMS);
     db.exec(UP_REGENERATED);
     db.exec(UP_REGENERATED_INDEX);
@@ -221,6 +231,7 @@ const DOWN_CURRENT =
   'json_group_array(at.tag_id ORDER BY at.position, at.tag_id) AS tag_order FROM artifact_tags AS at JOIN m7_items AS i ON i.id = at.tag_id ' +
   'WHERE at.position IS NOT NULL GROUP BY at.artifact_uuid';
 const DOWN_CURRENT_INDEX = 'CREATE UNIQUE INDEX temp.m7_current_u ON m7_current (u)';
+const DOWN_ORIGINALS_INDEX = `CREATE INDEX ${ORIGINALS_TABLE}_key ON ${ORIGINALS_TABLE} (collection_id, artifact_uuid)`;
 // The original text (spacing, duplicates, non-tag entries) is only right while the artifact's
 // tags are exactly what up produced; after edits, the links are the truth.
 const DOWN_STALE =
@@ -242,14 +253,15 @@ const DOWN_DROP = [`DROP TABLE ${ORIGINALS_TABLE}`, `DROP TABLE ${POSITIONED_TAB
 
 const currentLists: ScriptStep = {
   kind: 'script',
-  name: 'tag lists from the positioned artifact_tags rows (v4: set-based)',
-  sql: [DOWN_ITEMS, DOWN_ITEMS_INDEX, DOWN_CURRENT, DOWN_CURRENT_INDEX, DOWN_STALE],
+  name: 'tag lists from the positioned artifact_tags rows (v5: set-based)',
+  sql: [DOWN_ITEMS, DOWN_ITEMS_INDEX, DOWN_CURRENT, DOWN_CURRENT_INDEX, DOWN_ORIGINALS_INDEX, DOWN_STALE],
   run(db: MigrationDb, ctx: MigrationContext) {
     registerFunctions(db);
     db.exec(DOWN_ITEMS);
     db.exec(DOWN_ITEMS_INDEX);
     db.exec(DOWN_CURRENT);
     db.exec(DOWN_CURRENT_INDEX);
+    db.exec(DOWN_ORIGINALS_INDEX);
     const stale = Number(db.get(DOWN_STALE)?.n ?? 0);
     if (stale > 0) ctx.note(`tags_json: ${stale} row(s) rebuilt from current tag links (changed since ${ID} ran)`);
   },
@@ -257,7 +269,7 @@ const currentLists: ScriptStep = {
 
 const listLinksRemove: ScriptStep = {
   kind: 'script',
-  name: 'list-born artifact_tags rows and created tags removed (v4: copy tables)',
+  name: 'list-born artifact_tags rows and created tags removed (v5: copy tables)',
   sql: [DOWN_CLEAR_POSITIONED, LINKS_WITHOUT_ARRAY_KEEP, LINKS_FROM_LISTS_DELETE, CREATED_COUNT, TAGS_UNUSED_DELETE, ...DOWN_DROP],
   run(db: MigrationDb, ctx: MigrationContext) {
     // A position marks a link born from a tags list; those go back into the arrays, except

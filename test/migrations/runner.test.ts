@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { MIGRATIONS, type Migration } from '../../migrations';
-import { rebuild } from '../../migrations/helpers';
+import { rebuild, updatedAtTrigger } from '../../migrations/helpers';
+import type { Database } from 'sql.js';
+import { loadSqlJs, newDatabase } from '../../server/src/engine/cache/sqljs';
 import { migrateDown, migrateUp, migrationChecksum, migrationStatus } from '../../server/src/engine/cache/migrate';
 import { dbAt, freshDb, schemaShape, snapshotTables } from './fixtures';
 
@@ -190,5 +192,62 @@ describe('migration runner', () => {
     assert.equal(down.ok, true);
     assert.match(down.sql!.join('\n'), /DROP TABLE artifacts/);
     assert.deepEqual(snapshotTables(db), rows);
+  });
+
+  it('finds a key violation that a trigger wrote into another table while keys were off', async () => {
+    const db = await dbAt('0006');
+    const rows = snapshotTables(db);
+    db.exec(
+      "CREATE TRIGGER t_bad AFTER UPDATE OF description ON collections BEGIN INSERT OR IGNORE INTO artifact_tags (artifact_uuid, tag_id, created_at) VALUES ('no-such-uuid', 't-documents', 'x'); END",
+    );
+    const touching: Migration = { id: '0007_tags_json_to_junction', description: '', foreignKeysOff: true, up: ["UPDATE collections SET description = 'changed'"], down: [] };
+    const r = migrateUp(db, { migrations: [...MIGRATIONS.slice(0, 6), touching] });
+    assert.equal(r.ok, false);
+    assert.equal(r.error?.code, 'FK_VIOLATION');
+    assert.match(r.error!.message, /artifact_tags row \d+ → artifacts/);
+    db.exec('DROP TRIGGER t_bad');
+    assert.deepEqual(snapshotTables(db), rows);
+  });
+
+  it('checks only the tables a migration wrote and their children: an old violation elsewhere does not block it', async () => {
+    const db = await dbAt('0006');
+    db.exec('PRAGMA foreign_keys = OFF');
+    db.run("INSERT INTO group_artifacts (group_id, artifact_uuid, position, added_at) VALUES ('g01', 'no-such-uuid', 9, 'x')");
+    db.exec('PRAGMA foreign_keys = ON');
+    const r = migrateUp(db, { steps: 1 });
+    assert.equal(r.ok, true, r.error?.message);
+    // A migration that rebuilds the parent still sees it.
+    const rebuildsParent: Migration = {
+      id: '0008_versions_and_files',
+      description: '',
+      up: [
+        rebuild('groups', {
+          create:
+            "CREATE TABLE groups (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL REFERENCES collections (id) ON DELETE CASCADE, name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 255), description TEXT, color TEXT NOT NULL DEFAULT 'slate', icon TEXT NOT NULL DEFAULT 'layers', position INTEGER NOT NULL DEFAULT 0 CHECK (position >= 0), created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (collection_id, name))",
+          insertColumns: 'id, collection_id, name, description, color, icon, position, created_at, updated_at',
+          select: 'SELECT id, collection_id, name, description, color, icon, position, created_at, updated_at FROM groups',
+          indexes: ['CREATE INDEX ix_groups_collection_position ON groups (collection_id, position)'],
+          triggers: [updatedAtTrigger('groups', 'id', ['name', 'description', 'color', 'icon', 'position'])],
+        }),
+      ],
+      down: [],
+    };
+    const again = migrateUp(db, { migrations: [...MIGRATIONS.slice(0, 7), rebuildsParent] });
+    assert.equal(again.ok, false);
+    assert.equal(again.error?.code, 'FK_VIOLATION');
+    assert.match(again.error!.message, /group_artifacts row \d+ → artifacts/);
+  });
+
+  it('puts the connection’s journal, page cache and temp store settings back after a run', async () => {
+    const settings = (db: Database) => ['journal_mode', 'cache_size', 'temp_store'].map((p) => db.exec(`PRAGMA ${p}`)[0].values[0][0]);
+    const SQL = await loadSqlJs();
+    for (const db of [newDatabase(SQL), new SQL.Database()]) {
+      const before = settings(db);
+      assert.equal(migrateUp(db, { to: '0004' }).ok, true);
+      assert.deepEqual(settings(db), before);
+      assert.equal(migrateDown(db, { to: 'base' }).ok, true);
+      assert.deepEqual(settings(db), before);
+      db.close();
+    }
   });
 });
