@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Host } from '../host';
 import { CONTAINERS, DEPLOYABLE_TYPES, typeOfContainer, isOneOf } from '../model/vocabulary';
 import { stripExtension } from '../model/identity';
+import { DiskCache } from './diskCache';
 
 /** A child found inside a composite's folder. */
 export interface CompositeChild {
@@ -45,13 +46,34 @@ function childrenOf(host: Host, dir: string): { children: CompositeChild[]; type
   return { children, typeFolders };
 }
 
+/** A composite as found on disk, before a plugin.json's name (which lives in a manifest) is applied. */
+type Found = Omit<DiscoveredComposite, 'name'> & { folder: string };
+
+/**
+ * What `find` saw per collection folder, per disk cache and its generation: the index is rebuilt
+ * after every keystroke, and walking a thousand collection folders (even through cached
+ * listings) each time showed in keystroke profiles. A new generation means the disk changed.
+ */
+const FOUND = new WeakMap<DiskCache, { generation: number; byDir: Map<string, Found[]> }>();
+
 /**
  * Composites of one collection folder, found as SkillMeat's detector does: a folder in a
  * composite container with a plugin.json (named by its `name`, else the folder), or with at
  * least two distinct primary-type sub-folders (implicit composite).
  */
 export function discoverComposites(host: Host, collectionDir: string, pluginNames: Map<string, string>): DiscoveredComposite[] {
-  const out: DiscoveredComposite[] = [];
+  let found: Found[] | undefined;
+  if (host instanceof DiskCache) {
+    let memo = FOUND.get(host);
+    if (memo?.generation !== host.generation) FOUND.set(host, (memo = { generation: host.generation, byDir: new Map() }));
+    found = memo.byDir.get(collectionDir);
+    if (!found) memo.byDir.set(collectionDir, (found = find(host, collectionDir)));
+  } else found = find(host, collectionDir);
+  return found.map((k) => ({ name: (k.pluginFile && pluginNames.get(k.pluginFile)) || k.folder, dir: k.dir, pluginFile: k.pluginFile, explicit: k.explicit, children: k.children }));
+}
+
+function find(host: Host, collectionDir: string): Found[] {
+  const out: Found[] = [];
   for (const c of host.readDir(collectionDir)) {
     if (c.kind !== 'directory' || !CONTAINERS.composite.includes(c.name.toLowerCase())) continue;
     const containerDir = path.join(collectionDir, c.name);
@@ -62,13 +84,7 @@ export function discoverComposites(host: Host, collectionDir: string, pluginName
       const { children, typeFolders } = childrenOf(host, dir);
       const primary = [...typeFolders].filter((t) => isOneOf(DEPLOYABLE_TYPES, t));
       if (!pluginFile && primary.length < 2) continue;
-      out.push({
-        name: (pluginFile && pluginNames.get(pluginFile)) || p.name,
-        dir,
-        pluginFile,
-        explicit: Boolean(pluginFile),
-        children,
-      });
+      out.push({ folder: p.name, dir, pluginFile, explicit: Boolean(pluginFile), children });
     }
   }
   return out;

@@ -26,6 +26,8 @@ export class RuleMemo {
   private cores = new Set<CollectionInfo>();
   private readonly owners = new Map<string, ArtifactSite[]>();
   private readonly shared = new Set<string>();
+  /** How many holder lists in `owners` are empty. */
+  private empty = 0;
   /** Path findings of the collections being edited (see PathMemo). */
   readonly paths = new PathMemo();
 
@@ -43,12 +45,18 @@ export class RuleMemo {
         if (!u) continue;
         let list = this.owners.get(u);
         if (add) {
-          if (list) list.push(site);
-          else this.owners.set(u, (list = [site]));
+          if (list) {
+            if (list.length === 0) this.empty--;
+            list.push(site);
+          } else this.owners.set(u, (list = [site]));
         } else if (list) {
           const i = list.indexOf(site);
-          if (i >= 0) list.splice(i, 1);
-          if (list.length === 0) this.owners.delete(u);
+          if (i >= 0) {
+            list.splice(i, 1);
+            // Emptied lists stay until there are many: a re-checked collection gives most of its
+            // uuids back at once, and deleting then re-adding thousands of keys churns the map.
+            if (list.length === 0) this.empty++;
+          }
         }
         if (list && list.length > 1) {
           this.shared.add(u);
@@ -59,6 +67,10 @@ export class RuleMemo {
     for (const c of this.cores) if (!next.has(c)) touch(c, false);
     for (const c of next) if (!this.cores.has(c)) touch(c, true);
     this.cores = next;
+    if (this.empty > 1000 && this.empty > this.owners.size / 4) {
+      for (const [u, list] of this.owners) if (list.length === 0) this.owners.delete(u);
+      this.empty = 0;
+    }
     // A replaced collection's sites were appended at the end; restore index order where it matters.
     if (dirty.size) {
       const order = new Map<CollectionInfo, number>();
@@ -76,16 +88,26 @@ export class RuleMemo {
   /** The unit's findings: remembered when its dependencies are identical, else computed. */
   get(key: object, deps: unknown[], compute: () => Diagnostic[]): Diagnostic[] {
     const hit = this.units.get(key);
-    if (hit && hit.deps.length === deps.length && hit.deps.every((d, i) => d === deps[i])) return hit.diagnostics;
+    if (hit && sameDeps(hit.deps, deps)) return hit.diagnostics;
     const diagnostics = compute();
     this.units.set(key, { deps, diagnostics });
     return diagnostics;
   }
 }
 
+function sameDeps(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A collection unit depends on its file, its lock's file, the cache's answers, the disk, and its composites (with their plugin files). */
 function collectionDeps(index: WorkspaceIndex, c: CollectionInfo, host: Host, options: RuleOptions, diskGeneration: number): unknown[] {
-  const plugins = c.composites.map((k) => (k.pluginFile ? index.others.find((o) => o.file === k.pluginFile) : undefined));
-  return [c.source, c.lock?.source, options.cachedUuid, host, diskGeneration, c.composites.length, ...c.composites.map((k) => k.children.length), ...plugins];
+  const deps: unknown[] = [c.source, c.lock?.source, options.cachedUuid, host, diskGeneration, c.composites.length];
+  if (c.composites.length === 0) return deps;
+  for (const k of c.composites) deps.push(k.children.length);
+  for (const k of c.composites) deps.push(k.pluginFile ? index.others.find((o) => o.file === k.pluginFile) : undefined);
+  return deps;
 }
 
 /** Runs every cross-file rule over the index (reusing unchanged units from `memo`) and returns their findings. */
@@ -132,6 +154,31 @@ function append<T>(out: T[], items: readonly T[]): void {
   for (const x of items) out.push(x);
 }
 
+/** What a deployed file names: its collections (first mention order) and whether a record is found by uuid alone. */
+interface DeployedReads {
+  collections: string[];
+  byUuid: boolean;
+}
+
+const READS = new WeakMap<DeployedModel, DeployedReads>();
+
+function readsOf(m: DeployedModel): DeployedReads {
+  let r = READS.get(m);
+  if (!r) {
+    const names = new Set<string>();
+    let byUuid = false;
+    for (const rec of m.records) {
+      const n = rec.fromCollection?.value;
+      if (!n) continue;
+      if (rec.uuid && !(rec.name && rec.type)) byUuid = true;
+      names.add(n);
+    }
+    r = { collections: [...names], byUuid };
+    READS.set(m, r);
+  }
+  return r;
+}
+
 /**
  * A deployed file depends on itself, the set of collection names, and the interfaces (not the
  * files) of the collections it names and of their locks; a record found by uuid alone depends
@@ -139,16 +186,10 @@ function append<T>(out: T[], items: readonly T[]): void {
  */
 function deploymentDeps(index: WorkspaceIndex, m: DeployedModel): unknown[] {
   const deps: unknown[] = [index.collectionNames];
-  const seen = new Set<string>();
-  let byUuid = false;
-  for (const r of m.records) {
-    const n = r.fromCollection?.value;
-    if (!n) continue;
-    if (r.uuid && !(r.name && r.type)) byUuid = true;
-    if (seen.has(n)) continue;
-    seen.add(n);
+  const reads = readsOf(m);
+  for (const n of reads.collections) {
     for (const c of index.byName.get(n) ?? []) deps.push(collectionInterface(c), c.lock ? lockInterface(c.lock.model) : undefined);
   }
-  if (byUuid) deps.push(index.allInterfaces);
+  if (reads.byUuid) deps.push(index.allInterfaces);
   return deps;
 }
