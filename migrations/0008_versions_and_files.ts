@@ -18,9 +18,6 @@ export const m0008: Migration = {
   created_at TEXT NOT NULL,
   UNIQUE (artifact_uuid, content_hash)
 )`,
-    // The partial unique index is what makes "one current version" a constraint, not a hope.
-    // No hash indexes: lineage walks stay within one artifact, which UNIQUE already indexes.
-    "CREATE UNIQUE INDEX ux_artifact_versions_one_current ON artifact_versions (artifact_uuid) WHERE status = 'current'",
     `CREATE TABLE artifact_files (
   version_id INTEGER NOT NULL REFERENCES artifact_versions (id) ON DELETE CASCADE,
   path TEXT NOT NULL CHECK (length(path) > 0),
@@ -34,6 +31,10 @@ export const m0008: Migration = {
     'CREATE INDEX ix_artifact_files_version_sort ON artifact_files (version_id, sort)',
     `INSERT INTO artifact_versions (artifact_uuid, content_hash, parent_hash, status, change_origin, created_at)
 SELECT uuid, content_hash, NULL, 'current', 'sync', updated_at FROM artifacts WHERE content_hash IS NOT NULL AND content_hash <> '' ORDER BY id`,
+    // The partial unique index is what makes "one current version" a constraint, not a hope;
+    // built after the backfill, which is cheaper than keeping it up to date row by row.
+    // No hash indexes: lineage walks stay within one artifact, which UNIQUE already indexes.
+    "CREATE UNIQUE INDEX ux_artifact_versions_one_current ON artifact_versions (artifact_uuid) WHERE status = 'current'",
   ],
   down: ['DROP TABLE artifact_files', 'DROP TABLE artifact_versions'],
 };

@@ -197,7 +197,7 @@ function resolveTarget(migrations: readonly Migration[], to: string): number | C
   return cacheError('BAD_TARGET', `unknown revision "${to}"; known: base, ${migrations.map((m) => m.id).join(', ')}`);
 }
 
-/** Tables statements wrote: their rows (keys may have changed) or only their shape (ADD/DROP COLUMN). */
+/** Tables statements wrote: their rows (keys may have changed) or only their shape (ADD COLUMN). */
 interface Writes {
   rows: Set<string>;
   shape: Set<string>;
@@ -238,7 +238,9 @@ function noteWrites(w: Writes, sql: string): void {
       w.rows.add(table);
       w.rows.add(bareName(m[4]));
     } else if (m[5] !== undefined) w.rows.add(table);
-    else w.shape.add(table);
+    // DROP COLUMN refuses key columns and leaves the other values alone; an added column may
+    // carry a REFERENCES clause with a default that names no parent.
+    else if (m[6].toUpperCase() === 'ADD') w.shape.add(table);
   }
 }
 
