@@ -45,6 +45,8 @@ const EDITS: [string, string, string][] = [
   ['/w/collections/main/collection.lock', 'content_hash = "0c7d', 'content_hash = "1c7d'],
   ['/w/collections/main/collection.lock', 'fetched = "2026-01-04T18:30:01.220331"', 'fetched = "2026-01-04T18:30:01.220332"'],
   ['/w/collections/third/collection.toml', 'name = "third"', 'name = "main"'],
+  ['/w/collections/other/collection.toml', 'name = "pdf-tools"', 'name = "pdf-tools2"'],
+  ['/w/q/.claude/.skillmeat-deployed.toml', 'from_collection = "other"', 'from_collection = "othr"'],
 ];
 
 function digest(ws: Workspace): string[] {
