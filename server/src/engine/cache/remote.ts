@@ -66,7 +66,7 @@ export interface RemoteCacheOptions extends LiveCacheOptions {
   /** The worker script (dist/cacheWorker.js; tests run worker.ts through tsx). */
   workerFile: string;
   execArgv?: string[];
-  /** Quiet time after a change before the diff is sent (ms, default 50). */
+  /** Quiet time after a change before the diff is sent (ms, default 150: not between keystrokes of a burst). */
   diffDelayMs?: number;
   /** Longest the server waits at shutdown for the worker's last sync and save (ms, default 30 s). */
   disposeTimeoutMs?: number;
@@ -225,7 +225,7 @@ export class RemoteLiveCache extends LiveCache {
     this.diffTimer = setTimeout(() => {
       this.diffTimer = undefined;
       void this.pump(true).then(() => this.post({ t: 'touch' }));
-    }, this.ro.diffDelayMs ?? 50);
+    }, this.ro.diffDelayMs ?? 150);
   }
 
   override poll(): void {
