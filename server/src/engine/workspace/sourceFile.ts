@@ -1,5 +1,6 @@
 import { LineIndex } from '../text/lineIndex';
 import { parseToml } from '../toml/parse';
+import { TreeSource, detachModelTables } from '../toml/detached';
 import { DiagnosticSink } from '../diagnostics/sink';
 import type { Diagnostic } from '../diagnostics/diagnostic';
 import type { TomlTable } from '../toml/ast';
@@ -67,6 +68,14 @@ export function analyzeText(file: string, kind: FileKind, text: string, version?
       break;
     default:
       break;
+  }
+  // A file from disk lets its tree go once lowered (decision 0006): rules read models, and the
+  // few features that walk the tree parse it again on demand. Open documents keep theirs.
+  if (version === undefined) {
+    const source = new TreeSource(text, parsed.root);
+    if (sf.model) detachModelTables(sf.model, source);
+    else source.drop();
+    Object.defineProperty(sf, 'root', { get: () => source.tree(), enumerable: true, configurable: true });
   }
   return sf;
 }
