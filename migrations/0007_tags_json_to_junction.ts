@@ -129,14 +129,9 @@ const UP_SKIPPED =
 const UP_POSITIONED_KEEP =
   `INSERT INTO ${POSITIONED_TABLE} (artifact_uuid, tag_id) SELECT l.u, l.t FROM m7_links AS l ` +
   'JOIN artifact_tags AS a ON a.artifact_uuid = l.u AND a.tag_id = l.t';
-// Links that existed get their position in place; new ones are inserted in key order, so the
-// primary key index is walked forward rather than at random.
-const UP_LINKS_POSITION =
-  'UPDATE artifact_tags SET position = l.position FROM m7_links AS l WHERE artifact_tags.artifact_uuid = l.u AND artifact_tags.tag_id = l.t';
-const UP_LINKS_INSERT =
-  'INSERT INTO artifact_tags (artifact_uuid, tag_id, created_at, _artifact_id_backup, position) ' +
-  'SELECT l.u, l.t, ?, a.id, l.position FROM m7_links AS l JOIN artifacts AS a ON a.uuid = l.u ' +
-  'WHERE NOT EXISTS (SELECT 1 FROM artifact_tags AS x WHERE x.artifact_uuid = l.u AND x.tag_id = l.t) ORDER BY l.u, l.t';
+// The run's clock for the rebuild below, which is plain SQL without parameters.
+const UP_NOW = 'CREATE TEMP TABLE m7_now AS SELECT ? AS now';
+const UP_LINKS_INDEX = 'CREATE UNIQUE INDEX temp.m7_links_ut ON m7_links (u, t)';
 // What down would regenerate for each artifact, compared with every original text.
 const UP_ITEMS = `CREATE TEMP TABLE m7_items AS SELECT id, ${FN_ITEM}(name) AS item FROM tags WHERE id IN (SELECT t FROM m7_links)`;
 const UP_REGENERATED =
@@ -147,11 +142,12 @@ const UP_ORIGINALS_KEEP =
   `INSERT INTO ${ORIGINALS_TABLE} (collection_id, artifact_uuid, tags_json, tag_order) ` +
   "SELECT ca.collection_id, ca.artifact_uuid, ca.tags_json, coalesce(r.tag_order, '[]') FROM collection_artifacts AS ca " +
   "LEFT JOIN m7_regenerated AS r ON r.u = ca.artifact_uuid WHERE ca.tags_json IS NOT coalesce(r.text, '[]')";
-const UP_DROP_TEMP = ['m7_regenerated', 'm7_items', 'm7_links', 'm7_slugs', 'm7_entries', 'm7_names', 'm7_raw', 'm7_collections'].map((t) => `DROP TABLE temp.${t}`);
+const UP_DROP_TEMP = ['m7_regenerated', 'm7_items', 'm7_slugs', 'm7_entries', 'm7_names', 'm7_raw', 'm7_collections'].map((t) => `DROP TABLE temp.${t}`);
+const UP_DROP_LINKS = ['DROP TABLE temp.m7_links', 'DROP TABLE temp.m7_now'];
 
 const toJunction: ScriptStep = {
   kind: 'script',
-  name: 'tags_json arrays → ordered artifact_tags rows (v5: set-based, originals in copy tables)',
+  name: 'tags_json arrays → ordered links for the artifact_tags copy (v6: set-based, originals in copy tables)',
   sql: [
     UP_COLLECTIONS,
     UP_COLLECTIONS_INDEX,
@@ -168,10 +164,10 @@ const toJunction: ScriptStep = {
     ...UP_COPY_TABLES,
     UP_CREATED_KEEP,
     UP_LINKS,
+    UP_LINKS_INDEX,
     UP_SKIPPED,
     UP_POSITIONED_KEEP,
-    UP_LINKS_POSITION,
-    UP_LINKS_INSERT,
+    UP_NOW,
     UP_ITEMS,
     UP_REGENERATED,
     UP_REGENERATED_INDEX,
@@ -208,10 +204,10 @@ const toJunction: ScriptStep = {
     for (const sql of UP_COPY_TABLES) db.exec(sql);
     db.run(UP_CREATED_KEEP);
     db.exec(UP_LINKS);
+    db.exec(UP_LINKS_INDEX);
     const skipped = Number(db.get(UP_SKIPPED)?.n ?? 0);
     db.run(UP_POSITIONED_KEEP);
-    db.run(UP_LINKS_POSITION);
-    db.run(UP_LINKS_INSERT, [now]);
+    db.run(UP_NOW, [now]);
     db.exec(UP_ITEMS);
     db.exec(UP_REGENERATED);
     db.exec(UP_REGENERATED_INDEX);
@@ -289,9 +285,28 @@ export const m0007: Migration = {
   id: ID,
   description: 'collection_artifacts.tags_json → ordered artifact_tags rows; JSON column dropped',
   up: [
-    // No index on position: the primary key already groups an artifact's few tags.
-    'ALTER TABLE artifact_tags ADD COLUMN position INTEGER CHECK (position IS NULL OR position >= 0)',
     toJunction,
+    // The position column arrives with the links in one copy, in key order: cheaper than
+    // ADD COLUMN, an UPDATE of every old link and inserts into the middle of both indexes.
+    // No index on position: the primary key already groups an artifact's few tags.
+    rebuild('artifact_tags', {
+      create: `CREATE TABLE artifact_tags (
+  artifact_uuid TEXT NOT NULL REFERENCES artifacts (uuid) ON DELETE CASCADE,
+  tag_id TEXT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  _artifact_id_backup TEXT,
+  position INTEGER CHECK (position IS NULL OR position >= 0),
+  PRIMARY KEY (artifact_uuid, tag_id)
+)`,
+      insertColumns: 'artifact_uuid, tag_id, created_at, _artifact_id_backup, position',
+      select:
+        'SELECT o.artifact_uuid, o.tag_id, o.created_at, o._artifact_id_backup, l.position FROM artifact_tags AS o ' +
+        'LEFT JOIN m7_links AS l ON l.u = o.artifact_uuid AND l.t = o.tag_id ' +
+        'UNION ALL SELECT l.u, l.t, (SELECT now FROM m7_now), a.id, l.position FROM m7_links AS l JOIN artifacts AS a ON a.uuid = l.u ' +
+        'WHERE NOT EXISTS (SELECT 1 FROM artifact_tags AS x WHERE x.artifact_uuid = l.u AND x.tag_id = l.t) ORDER BY 1, 2',
+      indexes: ['CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)'],
+    }),
+    ...UP_DROP_LINKS,
     'ALTER TABLE collection_artifacts DROP COLUMN tags_json',
   ],
   down: [
