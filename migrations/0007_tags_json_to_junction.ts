@@ -235,13 +235,15 @@ const DOWN_STALE =
   "LEFT JOIN m7_current AS c ON c.u = o.artifact_uuid WHERE o.tag_order IS NOT coalesce(c.tag_order, '[]')";
 const DOWN_TAGS_JSON =
   "CASE WHEN o.artifact_uuid IS NOT NULL AND o.tag_order = coalesce(c.tag_order, '[]') THEN o.tags_json ELSE coalesce(c.text, '[]') END";
-const DOWN_CLEAR_POSITIONED =
-  `UPDATE artifact_tags SET position = NULL WHERE (artifact_uuid, tag_id) IN (SELECT artifact_uuid, tag_id FROM ${POSITIONED_TABLE})`;
-// An artifact in no collection has no array to go back into: its links stay, unordered.
-const LINKS_WITHOUT_ARRAY_KEEP =
-  'UPDATE artifact_tags SET position = NULL WHERE position IS NOT NULL ' +
-  'AND NOT EXISTS (SELECT 1 FROM collection_artifacts AS c WHERE c.artifact_uuid = artifact_tags.artifact_uuid)';
-const LINKS_FROM_LISTS_DELETE = 'DELETE FROM artifact_tags WHERE position IS NOT NULL';
+const DOWN_POSITIONED_INDEX = `CREATE INDEX ${POSITIONED_TABLE}_key ON ${POSITIONED_TABLE} (artifact_uuid, tag_id)`;
+// A position marks a link born from a tags list; those go back into the arrays and leave the
+// table, except links that existed before and only got a position from up, and links of an
+// artifact in no collection (no array to go back into: they stay, unordered). Kept rows are
+// copied without the position column in one pass.
+const DOWN_LINKS_KEPT =
+  'SELECT o.artifact_uuid, o.tag_id, o.created_at, o._artifact_id_backup FROM artifact_tags AS o WHERE o.position IS NULL ' +
+  `OR EXISTS (SELECT 1 FROM ${POSITIONED_TABLE} AS p WHERE p.artifact_uuid = o.artifact_uuid AND p.tag_id = o.tag_id) ` +
+  'OR NOT EXISTS (SELECT 1 FROM collection_artifacts AS c WHERE c.artifact_uuid = o.artifact_uuid) ORDER BY o.artifact_uuid, o.tag_id';
 const CREATED_COUNT = `SELECT count(*) AS n FROM ${CREATED_TABLE}`;
 const TAGS_UNUSED_DELETE =
   `DELETE FROM tags WHERE id IN (SELECT id FROM ${CREATED_TABLE}) AND NOT EXISTS (SELECT 1 FROM artifact_tags AS a WHERE a.tag_id = tags.id)`;
@@ -249,8 +251,8 @@ const DOWN_DROP = [`DROP TABLE ${ORIGINALS_TABLE}`, `DROP TABLE ${POSITIONED_TAB
 
 const currentLists: ScriptStep = {
   kind: 'script',
-  name: 'tag lists from the positioned artifact_tags rows (v5: set-based)',
-  sql: [DOWN_ITEMS, DOWN_ITEMS_INDEX, DOWN_CURRENT, DOWN_CURRENT_INDEX, DOWN_ORIGINALS_INDEX, DOWN_STALE],
+  name: 'tag lists from the positioned artifact_tags rows (v6: set-based)',
+  sql: [DOWN_ITEMS, DOWN_ITEMS_INDEX, DOWN_CURRENT, DOWN_CURRENT_INDEX, DOWN_ORIGINALS_INDEX, DOWN_POSITIONED_INDEX, DOWN_STALE],
   run(db: MigrationDb, ctx: MigrationContext) {
     registerFunctions(db);
     db.exec(DOWN_ITEMS);
@@ -258,6 +260,7 @@ const currentLists: ScriptStep = {
     db.exec(DOWN_CURRENT);
     db.exec(DOWN_CURRENT_INDEX);
     db.exec(DOWN_ORIGINALS_INDEX);
+    db.exec(DOWN_POSITIONED_INDEX);
     const stale = Number(db.get(DOWN_STALE)?.n ?? 0);
     if (stale > 0) ctx.note(`tags_json: ${stale} row(s) rebuilt from current tag links (changed since ${ID} ran)`);
   },
@@ -265,14 +268,9 @@ const currentLists: ScriptStep = {
 
 const listLinksRemove: ScriptStep = {
   kind: 'script',
-  name: 'list-born artifact_tags rows and created tags removed (v5: copy tables)',
-  sql: [DOWN_CLEAR_POSITIONED, LINKS_WITHOUT_ARRAY_KEEP, LINKS_FROM_LISTS_DELETE, CREATED_COUNT, TAGS_UNUSED_DELETE, ...DOWN_DROP],
+  name: 'tags created by up removed unless linked (v6: copy tables)',
+  sql: [CREATED_COUNT, TAGS_UNUSED_DELETE, ...DOWN_DROP],
   run(db: MigrationDb, ctx: MigrationContext) {
-    // A position marks a link born from a tags list; those go back into the arrays, except
-    // links that existed before and only got a position from up.
-    db.run(DOWN_CLEAR_POSITIONED);
-    db.run(LINKS_WITHOUT_ARRAY_KEEP);
-    db.run(LINKS_FROM_LISTS_DELETE);
     const created = Number(db.get(CREATED_COUNT)?.n ?? 0);
     const kept = created - db.run(TAGS_UNUSED_DELETE);
     for (const sql of DOWN_DROP) db.exec(sql);
@@ -330,7 +328,18 @@ export const m0007: Migration = {
         'CREATE INDEX ix_collection_artifacts_added_at ON collection_artifacts (added_at)',
       ],
     }),
+    rebuild('artifact_tags', {
+      create: `CREATE TABLE artifact_tags (
+  artifact_uuid TEXT NOT NULL REFERENCES artifacts (uuid) ON DELETE CASCADE,
+  tag_id TEXT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  _artifact_id_backup TEXT,
+  PRIMARY KEY (artifact_uuid, tag_id)
+)`,
+      insertColumns: 'artifact_uuid, tag_id, created_at, _artifact_id_backup',
+      select: DOWN_LINKS_KEPT,
+      indexes: ['CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)'],
+    }),
     listLinksRemove,
-    'ALTER TABLE artifact_tags DROP COLUMN position',
   ],
 };
