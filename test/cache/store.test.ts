@@ -225,4 +225,21 @@ describe('head schema and store API', () => {
     assert.deepEqual(names, ['python', 'New Thing', 'Documents']);
     assert.equal(store.tagSlug('  Ops/Infra  '), 'ops-infra');
   });
+
+  it('tags remembered within a sync resolve exactly as lookups would, also for a tag found by its name only', async () => {
+    const db = await headDb();
+    // A legacy tag whose stored slug differs from the slug of its name.
+    db.run("INSERT INTO tags (id, name, slug, created_at) VALUES ('00000000000000000000000000000001', 'Foo Bar', 'legacy', ?)", [NOW]);
+    const names = ['Foo Bar', 'foo-bar', 'Foo Bar', 'Python', 'python', 'PYTHON'];
+    const plain = write(db, () => names.map((n) => store.ensureTag(db, n, NOW)));
+    const db2 = await headDb();
+    db2.run("INSERT INTO tags (id, name, slug, created_at) VALUES ('00000000000000000000000000000001', 'Foo Bar', 'legacy', ?)", [NOW]);
+    const known: store.TagIds = new Map();
+    const remembered = write(db2, () => names.map((n) => store.ensureTag(db2, n, NOW, known)));
+    const shape = (ids: (string | undefined)[]) => ids.map((id) => ids.indexOf(id));
+    assert.deepEqual(shape(remembered), shape(plain));
+    assert.equal(remembered[0], '00000000000000000000000000000001', 'found by name');
+    assert.notEqual(remembered[1], remembered[0], '"foo-bar" is a new tag: no tag has that slug or name');
+    assert.equal(count(db2, 'SELECT count(*) FROM tags'), count(db, 'SELECT count(*) FROM tags'));
+  });
 });

@@ -281,23 +281,39 @@ export function setCollectionArtifacts(db: Database, collectionId: string, membe
   }
 }
 
+/**
+ * Tag ids by slug, remembered within one sync (a 50k workspace names a few tags 150,000 times).
+ * Only answers that cannot change while tags are only added are kept: a tag found by its slug
+ * (slugs are unique) or created with it.
+ */
+export type TagIds = Map<string, string>;
+
 /** The tag for a name, found by slug (then exact name) or created; undefined when the slug is empty. */
-export function ensureTag(db: Database, name: string, now: string = isoNow()): string | undefined {
+export function ensureTag(db: Database, name: string, now: string = isoNow(), known?: TagIds): string | undefined {
   const clean = name.trim();
   const slug = tagSlug(clean);
   if (slug === '') return undefined;
-  const found = one(db, 'SELECT id FROM tags WHERE slug = ?', [slug]) ?? one(db, 'SELECT id FROM tags WHERE name = ?', [clean]);
-  if (found) return String(found.id);
+  const remembered = known?.get(slug);
+  if (remembered !== undefined) return remembered;
+  const bySlug = one(db, 'SELECT id FROM tags WHERE slug = ?', [slug]);
+  if (bySlug) {
+    known?.set(slug, String(bySlug.id));
+    return String(bySlug.id);
+  }
+  const byName = one(db, 'SELECT id FROM tags WHERE name = ?', [clean]);
+  if (byName) return String(byName.id);
   const id = newHexId();
   run(db, 'INSERT INTO tags (id, name, slug, color, created_at) VALUES (?, ?, ?, NULL, ?)', [id, clean.slice(0, 100), slug.slice(0, 100), now]);
+  // The stored slug is cut to 100 characters; only a whole one is a lookup key.
+  if (slug.length <= 100) known?.set(slug, id);
   return id;
 }
 
 /** Makes the artifact's tags exactly `names`, in that order (position = index). */
-export function setArtifactTags(db: Database, uuid: string, names: string[], now: string = isoNow()): void {
+export function setArtifactTags(db: Database, uuid: string, names: string[], now: string = isoNow(), known?: TagIds): void {
   const ids: string[] = [];
   for (const n of names) {
-    const id = ensureTag(db, n, now);
+    const id = ensureTag(db, n, now, known);
     if (id && !ids.includes(id)) ids.push(id);
   }
   const keep = new Set(ids);
@@ -517,11 +533,15 @@ export interface LockEntryInput {
   resolvedVersion?: string | null;
 }
 
-/** Replaces a collection's lock entries, linking each to its cached artifact when there is one. */
-export function replaceLockEntries(db: Database, collectionId: string, entries: LockEntryInput[]): void {
+/**
+ * Replaces a collection's lock entries, linking each to its cached artifact when there is one.
+ * `uuids` (artifact id → uuid, as just written) spares a lookup per entry.
+ */
+export function replaceLockEntries(db: Database, collectionId: string, entries: LockEntryInput[], uuids?: ReadonlyMap<string, string>): void {
   run(db, 'DELETE FROM lock_entries WHERE collection_id = ?', [collectionId]);
   for (const e of entries) {
-    const uuid = (one(db, 'SELECT uuid FROM artifacts WHERE id = ?', [`${e.type}:${e.name}`])?.uuid as string | undefined) ?? null;
+    const id = `${e.type}:${e.name}`;
+    const uuid = uuids?.get(id) ?? (one(db, 'SELECT uuid FROM artifacts WHERE id = ?', [id])?.uuid as string | undefined) ?? null;
     run(
       db,
       'INSERT OR REPLACE INTO lock_entries (collection_id, artifact_type, artifact_name, artifact_uuid, content_hash, fetched, upstream, resolved_sha, resolved_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

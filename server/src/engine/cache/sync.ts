@@ -25,6 +25,7 @@ import {
   writeTransaction,
   recordVersionLineage,
   type DeploymentInput,
+  type TagIds,
   type GroupInput,
 } from './store';
 
@@ -88,17 +89,20 @@ function fits(s: string, max: number): boolean {
 }
 
 /** Writes one collection (artifacts, tags, groups, lock, discovered composites); returns artifacts created. */
-function syncCollection(db: Database, file: string, c: CollectionData, now: string, conflicts: SyncSummary['conflicts']): number {
+function syncCollection(db: Database, file: string, c: CollectionData, now: string, conflicts: SyncSummary['conflicts'], tagIds: TagIds): number {
   let created = 0;
   if (!fits(c.name, 255)) return 0;
   const collectionId = upsertCollection(db, { manifestPath: file, name: c.name }, now);
   const uuidOf = new Map<string, string>();
+  /** Artifact id → uuid of what this collection wrote (its lock entries link to them). */
+  const written = new Map<string, string>();
   const members: { uuid: string; addedAt: string }[] = [];
   const tagsByUuid: [string, string[]][] = [];
   for (const e of c.artifacts) {
     if (!e.typeValid || !e.path || !e.origin || !isOneOf(ORIGINS, e.origin) || !fits(e.name, 255)) continue;
     const r = upsertArtifact(db, { type: e.type, name: e.name, path: e.path, origin: e.origin, uuid: e.uuid }, now);
     if (r.created) created++;
+    written.set(r.id, r.uuid);
     if (r.conflict) conflicts.push({ typeName: r.id, message: r.conflict });
     if (uuidOf.has(`${e.type}:${stripExtension(e.name)}`)) continue;
     uuidOf.set(`${e.type}:${stripExtension(e.name)}`, r.uuid);
@@ -106,7 +110,7 @@ function syncCollection(db: Database, file: string, c: CollectionData, now: stri
     tagsByUuid.push([r.uuid, e.tags.filter((t) => fits(t.trim().slice(0, 100), 100))]);
   }
   setCollectionArtifacts(db, collectionId, members);
-  for (const [uuid, tags] of tagsByUuid) setArtifactTags(db, uuid, tags, now);
+  for (const [uuid, tags] of tagsByUuid) setArtifactTags(db, uuid, tags, now, tagIds);
   const resolve = (type: string, name: string): string | undefined => uuidOf.get(`${type}:${stripExtension(name)}`) ?? findArtifact(db, `${type}:${name}`)?.uuid;
   const groups: GroupInput[] = [];
   const seenGroups = new Set<string>();
@@ -130,7 +134,7 @@ function syncCollection(db: Database, file: string, c: CollectionData, now: stri
     });
   }
   setGroups(db, collectionId, groups, now);
-  replaceLockEntries(db, collectionId, c.lock);
+  replaceLockEntries(db, collectionId, c.lock, written);
   syncDiscoveredComposites(db, c, collectionId, resolve, now);
   return created;
 }
@@ -180,7 +184,8 @@ function syncDeployed(db: Database, m: DeployedData, now: string): void {
     const hash = r.hash;
     if (r.name === undefined || r.type === undefined || r.fromCollection === undefined || r.artifactPath === undefined || r.deployedAt === undefined || !hash) continue;
     const site = r.site;
-    const uuid = r.uuid ?? (site ? findArtifact(db, `${site.type}:${site.name}`)?.uuid : undefined);
+    const known = site ? findArtifact(db, `${site.type}:${site.name}`) : undefined;
+    const uuid = r.uuid ?? known?.uuid;
     records.push({
       artifactName: r.name,
       artifactType: r.type,
@@ -193,7 +198,6 @@ function syncDeployed(db: Database, m: DeployedData, now: string): void {
       versionLineage: r.lineage,
       artifactUuid: uuid ?? null,
     });
-    const known = site ? findArtifact(db, `${site.type}:${site.name}`) : undefined;
     if (uuid && site && known) {
       const lineage = r.lineage?.filter((h) => /^[0-9a-f]{64}$/i.test(h)) ?? [];
       const current = r.current;
@@ -230,6 +234,7 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
     deleted: 0,
     conflicts: [],
   };
+  const tagIds: TagIds = new Map();
   const res = writeTransaction(db, () => {
     for (const c of source.collections) {
       const hash = c.hash;
@@ -241,7 +246,7 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
         summary.more = true;
         return;
       }
-      summary.artifactsCreated += syncCollection(db, c.file, c.data(), now, summary.conflicts);
+      summary.artifactsCreated += syncCollection(db, c.file, c.data(), now, summary.conflicts, tagIds);
       remember(db, c.file, hash, now);
       summary.collectionsSynced++;
     }
