@@ -55,6 +55,20 @@ function digest(ws: Workspace): string[] {
   return out.sort();
 }
 
+/** The index as features read it: which file and text each collection, name, folder, deployment and lock entry leads to. */
+function indexDigest(ws: Workspace): string {
+  const i = ws.index();
+  const col = (c: { source: { file: string; text: string }; name: string; lock?: { source: { file: string; text: string } }; composites: { name: string }[] }) =>
+    [c.source.file, c.source.text, c.name, c.lock?.source.file, c.lock?.source.text, c.composites.map((k) => k.name)];
+  return JSON.stringify({
+    collections: i.collections.map(col),
+    byName: [...i.byName].map(([n, cs]) => [n, cs.map(col)]),
+    byDir: [...i.byDir].map(([d, c]) => [d, col(c)]),
+    deployments: i.deployments.map((d) => [d.source.file, d.source.text, d.model === d.source.model]),
+    others: i.others.map((o) => [o.file, o.text]),
+  });
+}
+
 describe('incremental re-checking gives exactly what a fresh check gives', () => {
   it('after any sequence of edits and reverts across files', () => {
     fc.assert(
@@ -71,6 +85,7 @@ describe('incremental re-checking gives exactly what a fresh check gives', () =>
           const fresh = new Workspace(host);
           for (const [f, t] of Object.entries(texts)) fresh.setText(f, t);
           assert.deepEqual(digest(ws), digest(fresh));
+          assert.equal(indexDigest(ws), indexDigest(fresh));
         }
       }),
       { numRuns: 200, seed: 11 },

@@ -8,6 +8,7 @@ import type { DeployedModel } from '../model/deployed';
 import type { PluginModel } from '../model/plugin';
 import { lookupKey, slugify, stripExtension } from '../model/identity';
 import { type DiscoveredComposite, discoverComposites } from './composites';
+import { DiskCache } from './diskCache';
 
 /** An artifact entry with the collection and file it lives in. */
 export interface ArtifactSite {
@@ -61,6 +62,25 @@ function buildCollection(source: SourceFile, model: CollectionModel): Collection
   return info;
 }
 
+/** The core of a collection file, built on first sight of that SourceFile. */
+function coreOf(source: SourceFile, model: CollectionModel): CollectionInfo {
+  let info = CORES.get(source);
+  if (!info) {
+    info = buildCollection(source, model);
+    CORES.set(source, info);
+  }
+  return info;
+}
+
+/** What the last index over a disk cache was built from: the next one starts from it when only a few files were replaced. */
+interface Built {
+  files: SourceFile[];
+  generation: number;
+  index: WorkspaceIndex;
+}
+
+const LAST = new WeakMap<DiskCache, Built>();
+
 /** The cross-file view: collections, artifacts by name and uuid, deployments, composites. */
 export class WorkspaceIndex {
   readonly collections: CollectionInfo[] = [];
@@ -69,7 +89,21 @@ export class WorkspaceIndex {
   readonly deployments: { source: SourceFile; model: DeployedModel }[] = [];
   readonly others: SourceFile[] = [];
 
+  /**
+   * Indexes the files. Over the workspace's disk cache, an index is rebuilt after every keystroke:
+   * when the files are the last index's with a few collection files (same folder and name) or
+   * deployed files replaced in place, and the disk facts are the same, it is that index with
+   * those swapped, instead of a walk over every file, core, lock and composite folder.
+   */
   constructor(files: Iterable<SourceFile>, host: Host) {
+    const list = [...files];
+    const cache = host instanceof DiskCache ? host : undefined;
+    const last = cache && LAST.get(cache);
+    if (!(last && last.generation === cache.generation && this.swapFrom(last, list))) this.build(list, host);
+    if (cache) LAST.set(cache, { files: list, generation: cache.generation, index: this });
+  }
+
+  private build(files: SourceFile[], host: Host): void {
     const locks: { source: SourceFile; model: LockModel }[] = [];
     const pluginNames = new Map<string, string>();
     for (const sf of files) {
@@ -93,12 +127,49 @@ export class WorkspaceIndex {
     for (const c of this.collections) c.composites = discoverComposites(host, c.model.dir, pluginNames);
   }
 
-  private addCollection(source: SourceFile, model: CollectionModel): void {
-    let info = CORES.get(source);
-    if (!info) {
-      info = buildCollection(source, model);
-      CORES.set(source, info);
+  /**
+   * Fills this index from the last one with replaced files swapped in; false (nothing filled)
+   * when the change is of another kind: files added, removed or moved, a collection renamed or
+   * moved, any other kind of file replaced.
+   */
+  private swapFrom(last: Built, files: SourceFile[]): boolean {
+    if (files.length !== last.files.length) return false;
+    const cores = new Map<CollectionInfo, CollectionInfo>();
+    const deployed = new Map<SourceFile, SourceFile>();
+    for (let i = 0; i < files.length; i++) {
+      const was = last.files[i];
+      const now = files[i];
+      if (was === now) continue;
+      if (cores.size + deployed.size >= 8) return false;
+      const a = was.model;
+      const b = now.model;
+      if (a?.kind === 'collection' && b?.kind === 'collection') {
+        const before = CORES.get(was);
+        const after = coreOf(now, b);
+        if (!before || a.dir !== b.dir || before.name !== after.name || last.index.byDir.get(a.dir) !== before) return false;
+        cores.set(before, after);
+      } else if (a?.kind === 'deployed' && b?.kind === 'deployed') deployed.set(was, now);
+      else return false;
     }
+    const prev = last.index;
+    for (const [before, after] of cores) {
+      // Same folder, same files around it: the same lock and composites.
+      after.lock = before.lock;
+      after.composites = before.composites;
+    }
+    for (const c of prev.collections) this.collections.push(cores.get(c) ?? c);
+    for (const [name, list] of prev.byName) this.byName.set(name, list.some((c) => cores.has(c)) ? list.map((c) => cores.get(c) ?? c) : list);
+    for (const [dir, c] of prev.byDir) this.byDir.set(dir, cores.get(c) ?? c);
+    for (const d of prev.deployments) {
+      const now = deployed.get(d.source);
+      this.deployments.push(now ? { source: now, model: now.model as DeployedModel } : d);
+    }
+    for (const o of prev.others) this.others.push(o);
+    return true;
+  }
+
+  private addCollection(source: SourceFile, model: CollectionModel): void {
+    const info = coreOf(source, model);
     // Parts that depend on other files are filled in afresh by every index.
     info.lock = undefined;
     info.composites = [];
