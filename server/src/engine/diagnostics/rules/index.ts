@@ -101,9 +101,9 @@ function sameDeps(a: unknown[], b: unknown[]): boolean {
   return true;
 }
 
-/** A collection unit depends on its file, its lock's file, the cache's answers, the disk, and its composites (with their plugin files). */
+/** A collection unit depends on its file, the cache's answers, the disk, and its composites (with their plugin files). */
 function collectionDeps(index: WorkspaceIndex, c: CollectionInfo, host: Host, options: RuleOptions, diskGeneration: number): unknown[] {
-  const deps: unknown[] = [c.source, c.lock?.source, options.cachedUuid, host, diskGeneration, c.composites.length];
+  const deps: unknown[] = [c.source, options.cachedUuid, host, diskGeneration, c.composites.length];
   if (c.composites.length === 0) return deps;
   for (const k of c.composites) deps.push(k.children.length);
   for (const k of c.composites) deps.push(k.pluginFile ? index.others.find((o) => o.file === k.pluginFile) : undefined);
@@ -122,11 +122,19 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
         checkCollectionReferences(ctx, c);
         memo.paths.check(ctx, c, host, diskGeneration);
         checkUuidsOf(ctx, c);
-        checkLock(ctx, c);
         checkCompositesOf(ctx, c);
         return ctx.all();
       }),
     );
+    // The lock's findings read the collection's interface, not its text: typing in the
+    // collection leaves them, and typing in the lock leaves the collection's.
+    if (c.lock) {
+      append(out, memo.get(c.lock.source, [collectionInterface(c)], () => {
+        const ctx = new RuleContext(index, host, options);
+        checkLock(ctx, c);
+        return ctx.all();
+      }));
+    }
   }
   for (const d of index.deployments) {
     append(out, memo.get(d.source, deploymentDeps(index, d.model), () => {
