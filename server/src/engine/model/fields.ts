@@ -9,6 +9,47 @@ export interface Field<T> {
   keySpan: Span;
 }
 
+/**
+ * A Field held as numbers: models live as long as their file, and two span objects per field
+ * were most of the objects a 50k workspace keeps (each one copied by every young-generation GC
+ * while the workspace loads). Spans are made when asked for, which is rare outside reporting.
+ */
+class PackedField<T> implements Field<T> {
+  private readonly s: number;
+  private readonly e: number;
+  private readonly ks: number;
+  private readonly ke: number;
+
+  constructor(
+    readonly value: T,
+    span: Span,
+    keySpan: Span,
+  ) {
+    this.s = span.start;
+    this.e = span.end;
+    this.ks = keySpan.start;
+    this.ke = keySpan.end;
+  }
+
+  get span(): Span {
+    return { start: this.s, end: this.e };
+  }
+
+  get keySpan(): Span {
+    return { start: this.ks, end: this.ke };
+  }
+
+  /** Plain data when serialised (JSON and logs see what a literal Field shows). */
+  toJSON(): { value: T; span: Span; keySpan: Span } {
+    return { value: this.value, span: this.span, keySpan: this.keySpan };
+  }
+}
+
+/** A Field of a value at `span` under the key at `keySpan`. */
+export function field<T>(value: T, span: Span, keySpan: Span): Field<T> {
+  return new PackedField(value, span, keySpan);
+}
+
 /** A list of strings read from a manifest; items keep their own spans. */
 export interface ListField {
   items: Field<string>[];
@@ -58,7 +99,7 @@ export function readString(t: TomlTable, key: string, where: string, sink: Diagn
     sink.add('wrong-type', e.value.span, `"${key}" in ${where} must be a string, not ${describeType(e.value)}`);
     return undefined;
   }
-  return { value: e.value.value, span: e.value.span, keySpan: e.keySpan };
+  return field(e.value.value, e.value.span, e.keySpan);
 }
 
 // Python's datetime.fromisoformat (3.11+) reading of the extended ISO-8601 forms SkillMeat writes.
@@ -97,7 +138,7 @@ export function readTimestamp(t: TomlTable, key: string, where: string, sink: Di
     sink.add('native-datetime', v.span, `"${key}" in ${where} is a native TOML ${v.kind === 'time-local' ? 'time' : 'datetime'}; SkillMeat only reads quoted ISO-8601 strings (write "${v.text}")`, {
       data: { replacement: JSON.stringify(v.text) },
     });
-    return { value: v.text, span: v.span, keySpan: e.keySpan };
+    return field(v.text, v.span, e.keySpan);
   }
   if (v.kind !== 'string') {
     sink.add('wrong-type', v.span, `"${key}" in ${where} must be a quoted ISO-8601 time string, not ${describeType(v)}`);
@@ -106,7 +147,7 @@ export function readTimestamp(t: TomlTable, key: string, where: string, sink: Di
   if (!isIsoTimestamp(v.value)) {
     sink.add('invalid-timestamp', v.span, `"${key}" in ${where} is not an ISO-8601 time (expected e.g. "2026-03-01T09:00:00")`);
   }
-  return { value: v.value, span: v.span, keySpan: e.keySpan };
+  return field(v.value, v.span, e.keySpan);
 }
 
 /** Reads a list of strings; reports a non-array or non-string items (which are skipped). */
@@ -126,7 +167,7 @@ export function readStringList(t: TomlTable, key: string, where: string, sink: D
       sink.add(itemCode, item.span, `items of "${key}" in ${where} must be strings, not ${describeType(item)}`);
       continue;
     }
-    items.push({ value: item.value, span: item.span, keySpan: e.keySpan });
+    items.push(field(item.value, item.span, e.keySpan));
   }
   return { items, span: e.value.span, keySpan: e.keySpan };
 }
@@ -141,7 +182,7 @@ export function readInteger(t: TomlTable, key: string, where: string, sink: Diag
   }
   const big = e.value.value;
   const n = big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : big < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : Number(big);
-  return { value: n, span: e.value.span, keySpan: e.keySpan };
+  return field(n, e.value.span, e.keySpan);
 }
 
 /** Reads a boolean key. */
@@ -152,7 +193,7 @@ export function readBoolean(t: TomlTable, key: string, where: string, sink: Diag
     sink.add('wrong-type', e.value.span, `"${key}" in ${where} must be true or false, not ${describeType(e.value)}`);
     return undefined;
   }
-  return { value: e.value.value, span: e.value.span, keySpan: e.keySpan };
+  return field(e.value.value, e.value.span, e.keySpan);
 }
 
 /** Reads a sub-table (header, dotted or inline). */

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { TomlTable } from '../toml/ast';
 import type { DiagnosticSink } from '../diagnostics/sink';
-import { type Field, readString, readTable, readTimestamp } from './fields';
+import { type Field, field, readString, readTable, readTimestamp } from './fields';
 import { lookupKey, parseLockKey } from './identity';
 
 /** One `[lock.entries."name::type"]` entry. */
@@ -33,7 +33,7 @@ export function lowerLock(file: string, root: TomlTable, sink: DiagnosticSink): 
   const entries = readTable(lock, 'entries', '[lock]', sink);
   if (!entries) return model;
   for (const e of entries.entries.values()) {
-    const key: Field<string> = { value: e.key, span: e.keySpan, keySpan: e.keySpan };
+    const key: Field<string> = field(e.key, e.keySpan, e.keySpan);
     const parsed = parseLockKey(e.key);
     if (!parsed) {
       sink.add('invalid-lock-key', e.keySpan, `lock key "${e.key}" is not of the form "name::type" (e.g. "pdf-tools::skill")`);
