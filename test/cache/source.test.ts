@@ -10,6 +10,7 @@ import { loadSqlJs, newDatabase } from '../../server/src/engine/cache/sqljs';
 import { syncSource, syncWorkspace } from '../../server/src/engine/cache/sync';
 import { TempDir } from '../helpers/tempWorkspace';
 import { baseline, COLLECTION, DEPLOYED } from '../engine/baseline';
+import { schemaShape } from '../migrations/fixtures';
 
 const C = 'collections/main/collection.toml';
 const C2 = 'collections/second/collection.toml';
@@ -122,6 +123,29 @@ describe('sync source (the workspace as plain data)', () => {
     assert.deepEqual(norm(viaCopy), norm(viaIndex));
     viaIndex.close();
     viaCopy.close();
+  });
+
+  it('a first sync into an empty cache builds its deferred indexes after loading: same rows, same schema', async () => {
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 21; i++) many[`collections/c${i}/collection.toml`] = COLLECTION.replace('name = "main"', `name = "c${i}"`).replace('name = "review"', `name = "review-${i}"`);
+    dir.write(many);
+    ws.scan(dir.root);
+    const bulk = await freshDb();
+    const rowByRow = await freshDb();
+    const a = syncWorkspace(bulk, ws.index(), { now: '2026-01-01T00:00:00', deferIndexes: true });
+    const b = syncWorkspace(rowByRow, ws.index(), { now: '2026-01-01T00:00:00', deferIndexes: false });
+    assert.ok(a.ok && b.ok);
+    assert.deepEqual({ ...a.value, conflicts: a.value.conflicts.length }, { ...b.value, conflicts: b.value.conflicts.length });
+    assert.deepEqual(schemaShape(bulk), schemaShape(rowByRow));
+    const ids = (db: Database) => JSON.stringify(db.exec('SELECT id FROM artifacts ORDER BY id')[0].values);
+    assert.equal(ids(bulk), ids(rowByRow));
+    assert.equal(bulk.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+    // A sync cut short by its time budget builds them again before it returns.
+    const sliced = await freshDb();
+    const s = syncWorkspace(sliced, ws.index(), { now: '2026-01-01T00:00:00', budgetMs: 0, deferIndexes: true });
+    assert.ok(s.ok && s.value.more);
+    assert.deepEqual(schemaShape(sliced), schemaShape(rowByRow));
+    for (const db of [bulk, rowByRow, sliced]) db.close();
   });
 
   it('the in-process source reads data only for files that changed', () => {
