@@ -16,9 +16,16 @@ export type PathVerdict = { ok: true; full: string } | { ok: false; why: string 
 export function resolveInside(root: string, rel: string, host?: Host | DirCache): PathVerdict {
   if (rel === '') return { ok: false, why: 'is empty' };
   if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel) || rel.startsWith('\\')) return { ok: false, why: 'is absolute' };
-  const full = path.resolve(root, rel);
-  const back = path.relative(root, full);
-  if (back === '..' || back.startsWith('..' + path.sep) || path.isAbsolute(back)) return { ok: false, why: 'leaves its root through ".."' };
+  let full: string;
+  if (!root.endsWith(path.sep) && isPlainRelative(rel)) {
+    // The common case (`skills/name`): no "..", ".", empty segments or backslashes, so joining
+    // is resolving, and it cannot leave the root. Saves a resolve and a relative per artifact.
+    full = rel.endsWith('/') ? `${root}/${rel.slice(0, -1)}` : `${root}/${rel}`;
+  } else {
+    full = path.resolve(root, rel);
+    const back = path.relative(root, full);
+    if (back === '..' || back.startsWith('..' + path.sep) || path.isAbsolute(back)) return { ok: false, why: 'leaves its root through ".."' };
+  }
   if (host instanceof DirCache) {
     if (host.throughSymlink(root, full)) {
       const real = host.host.realPath(full);
@@ -35,6 +42,14 @@ export function resolveInside(root: string, rel: string, host?: Host | DirCache)
     }
   }
   return { ok: true, full };
+}
+
+/** A POSIX relative path made only of plain names (one trailing slash allowed), on a POSIX system. */
+function isPlainRelative(rel: string): boolean {
+  if (path.sep !== '/' || rel.includes('\\')) return false;
+  const parts = rel.split('/');
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts.length > 0 && parts.every((p) => p !== '' && p !== '.' && p !== '..');
 }
 
 /**
