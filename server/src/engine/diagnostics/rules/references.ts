@@ -2,6 +2,7 @@ import type { RuleContext } from './context';
 import type { CollectionInfo, WorkspaceIndex } from '../../workspace/index';
 import type { DiagnosticSink } from '../sink';
 import type { Field } from '../../model/fields';
+import type { ArtifactEntry } from '../../model/collection';
 import { parseRef, slugify, stripExtension } from '../../model/identity';
 import { ARTIFACT_TYPES, isOneOf } from '../../model/vocabulary';
 import { closestNames } from '../../workspace/suggest';
@@ -31,8 +32,9 @@ export function checkCollectionReferences(ctx: RuleContext, c: CollectionInfo): 
       if (!ctx.index.resolve(c, ref.type, ref.name)) reportUnknown(ctx.index, c, sink, m, ref.type, ref.name, `member "${m.value}" of ${gname}`, 'type:name');
     }
   }
+  // Thousands of tags are written with a handful of names: slug each name once.
+  const slugs = new Map<string, string>();
   for (const a of c.model.artifacts) {
-    const owner = a.name ? `artifact "${a.name.value}"` : 'an artifact';
     for (const l of a.linked) {
       if (l.type && !isOneOf(ARTIFACT_TYPES, l.type.value)) {
         sink.add('unknown-linked-type', l.type.span, `linked artifact type "${l.type.value}" is unknown; SkillMeat reads it as "skill"`, {
@@ -43,23 +45,24 @@ export function checkCollectionReferences(ctx: RuleContext, c: CollectionInfo): 
       if (l.id) {
         const ref = parseRef(l.id.value);
         if (!ref || !isOneOf(ARTIFACT_TYPES, ref.type)) {
-          sink.add('unresolved-link', l.id.span, `artifact_id "${l.id.value}" of a link of ${owner} is not of the form type:name or type::name`);
+          sink.add('unresolved-link', l.id.span, `artifact_id "${l.id.value}" of a link of ${ownerName(a)} is not of the form type:name or type::name`);
         } else if (!ctx.index.resolve(c, ref.type, ref.name)) {
-          reportUnknown(ctx.index, c, sink, l.id, ref.type, ref.name, `artifact_id "${l.id.value}" of a link of ${owner}`, ref.form, 'unresolved-link');
+          reportUnknown(ctx.index, c, sink, l.id, ref.type, ref.name, `artifact_id "${l.id.value}" of a link of ${ownerName(a)}`, ref.form, 'unresolved-link');
         }
       } else if (l.name && !ctx.index.resolve(c, type, l.name.value)) {
         const names = ctx.index.namesOfType(c, type);
         const s = closestNames(l.name.value, names);
-        sink.add('unresolved-link', l.name.span, `${owner} links to ${type} "${l.name.value}", which is not in collection "${c.name}"${didYouMean(s)}`, { data: { suggestions: s } });
+        sink.add('unresolved-link', l.name.span, `${ownerName(a)} links to ${type} "${l.name.value}", which is not in collection "${c.name}"${didYouMean(s)}`, { data: { suggestions: s } });
       }
     }
     if (a.tags) {
       for (const t of a.tags.items) {
         if (t.value.trim() === '') {
-          sink.add('invalid-tag', t.span, `a tag of ${owner} is blank`);
+          sink.add('invalid-tag', t.span, `a tag of ${ownerName(a)} is blank`);
           continue;
         }
-        const slug = slugify(t.value);
+        let slug = slugs.get(t.value);
+        if (slug === undefined) slugs.set(t.value, (slug = slugify(t.value)));
         if (!slug) {
           sink.add('empty-tag-slug', t.span, `tag "${t.value}" has no letters or digits, so SkillMeat skips it`);
           continue;
@@ -72,6 +75,11 @@ export function checkCollectionReferences(ctx: RuleContext, c: CollectionInfo): 
       }
     }
   }
+}
+
+/** How a finding names the artifact it is in (made only when reported: most artifacts have nothing to report). */
+function ownerName(a: ArtifactEntry): string {
+  return a.name ? `artifact "${a.name.value}"` : 'an artifact';
 }
 
 function didYouMean(s: string[]): string {
