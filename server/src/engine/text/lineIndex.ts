@@ -29,12 +29,17 @@ export class LineIndex {
     if (this.starts) return this.starts;
     const text = this.text;
     const out: number[] = [0];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      // TOML only knows LF and CRLF; a lone CR does not start a line there, but editors do
-      // count it, so follow the editor so ranges land where the user sees them.
-      if (c === 10) out.push(i + 1);
-      else if (c === 13 && text.charCodeAt(i + 1) !== 10) out.push(i + 1);
+    if (text.indexOf('\r') < 0) {
+      // indexOf runs natively; a character loop costs ~10× more on a cold start.
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+    } else {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        // TOML only knows LF and CRLF; a lone CR does not start a line there, but editors do
+        // count it, so follow the editor so ranges land where the user sees them.
+        if (c === 10) out.push(i + 1);
+        else if (c === 13 && text.charCodeAt(i + 1) !== 10) out.push(i + 1);
+      }
     }
     this.starts = Uint32Array.from(out);
     return this.starts;
