@@ -105,6 +105,8 @@ export function readString(t: TomlTable, key: string, where: string, sink: Diagn
 // Python's datetime.fromisoformat (3.11+) reading of the extended ISO-8601 forms SkillMeat writes.
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Whether a string is an ISO-8601 date or date-time that datetime.fromisoformat accepts. */
 export function isIsoTimestamp(s: string): boolean {
   const m = ISO_RE.exec(s);
@@ -114,7 +116,7 @@ export function isIsoTimestamp(s: string): boolean {
   const day = +m[3];
   if (month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  const dim = month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1];
   if (day > dim) return false;
   if (m[4] !== undefined && +m[4] > 23) return false;
   if (m[5] !== undefined && +m[5] > 59) return false;
