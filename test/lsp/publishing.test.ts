@@ -1,7 +1,7 @@
 /**
  * When diagnostics are pushed: the server in this process with a clock that only moves when the
- * test says so. A document being typed in gets its diagnostics at once; the files that read it
- * get theirs when the debounce ends, and files whose findings did not change are not sent again.
+ * test says so. A document being typed in gets its diagnostics at once, after the files whose
+ * findings the edit changed; files whose findings did not change are not sent again.
  */
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
@@ -72,7 +72,7 @@ describe('lsp: when diagnostics are published', () => {
   beforeEach(() => (ex = new ExampleCopy()));
   afterEach(() => ex.dispose());
 
-  it('publishes the document being typed in at once, and the files reading it after the debounce', async () => {
+  it('publishes an edit at once, with the files it changed first, and nothing else', async () => {
     const clock = new FakeClock();
     const h = harness(clock);
     try {
@@ -105,15 +105,22 @@ describe('lsp: when diagnostics are published', () => {
       // Nothing another file reads changed: nothing else is sent.
       assert.deepEqual(h.published.slice(from).map((p) => [p.uri, p.version]), [[uri(colFile), 2]]);
 
-      // A rename breaks the deployed file's reference: the collection at once, the deployed file after the debounce.
+      // A rename breaks the deployed file's reference: both without the clock moving, the deployed file first.
       from = h.published.length;
       await change(3, text.replace('name = "pdf-tools"', 'name = "pdf-kit"'));
       await h.publish(colFile, (p) => p.version === 3, from);
-      await settle();
-      assert.equal(h.published.slice(from).filter((p) => p.uri === uri(depFile)).length, 0, 'the deployed file waits for the debounce');
-      clock.advance(1000);
-      const broken = await h.publish(depFile, () => true, from);
+      const sent = h.published.slice(from);
+      const broken = sent.find((p) => p.uri === uri(depFile));
+      assert.ok(broken, 'the deployed file is published with the edit');
+      assert.ok(sent.indexOf(broken) < sent.findIndex((p) => p.uri === uri(colFile)), 'before the edited document');
       assert.ok(broken.diagnostics.some((d) => d.code === 'unknown-reference' && /pdf-tools/.test(String(d.message))), JSON.stringify(broken.diagnostics.map((d) => d.message)));
+      // The lock's entry for the old name is an orphan now, sent with the edit too; the debounce
+      // that follows finds nothing left to send.
+      const lockFile = ex.path('collections/default/collection.lock');
+      assert.ok(sent.find((p) => p.uri === uri(lockFile))?.diagnostics.some((d) => d.code === 'lock-orphan'));
+      clock.advance(1000);
+      await settle();
+      assert.deepEqual(h.published.slice(from).map((p) => p.uri).sort(), [uri(colFile), uri(depFile), uri(lockFile)].sort());
       await h.client.sendRequest('shutdown');
     } finally {
       h.close();

@@ -1,9 +1,9 @@
 /**
  * Diagnostics out of the server: pushed per file, only for files whose findings (or, for open
  * documents, version) changed, never for a stale version; or pulled by clients that ask
- * (textDocument/diagnostic, workspace/diagnostic) with result ids. A document being typed in
- * is published at once; every other file after a short debounce, so a burst of edits that
- * changes what a hundred other files read sends their findings once.
+ * (textDocument/diagnostic, workspace/diagnostic) with result ids. An edit in an open document
+ * is published at once with every file whose findings it changed (the memoised rules compute
+ * only those anyway); other changes (disk, settings, cache) after a short debounce.
  */
 import { createHash } from 'node:crypto';
 import type { Connection, Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
@@ -61,8 +61,10 @@ export class DiagnosticsPublisher {
   constructor(private readonly deps: PublisherDeps) {}
 
   /**
-   * Validates again after the debounce (edits in quick succession share one run); an open
-   * document whose text changed since it was last published is published now, without waiting.
+   * Validates again after the debounce (changes in quick succession share one run). When an
+   * open document's text changed since it was last published (typing), it is published now,
+   * without waiting, after the other files whose findings the edit changed: when the edited
+   * version arrives, so has everything it changed elsewhere.
    */
   schedule(): void {
     const { clock } = this.deps;
@@ -157,8 +159,8 @@ export class DiagnosticsPublisher {
     }
   }
 
-  /** Sends the diagnostics of `only` (default: every file) that changed; whether any did. */
-  private publish(only?: string[]): boolean {
+  /** Sends the diagnostics that changed, those of the `last` files after all others; whether any did. */
+  private publish(last: string[] = []): boolean {
     const { docs, connection } = this.deps;
     const ws = this.deps.ws();
     let all: Map<string, Diagnostic[]>;
@@ -196,11 +198,10 @@ export class DiagnosticsPublisher {
       if (!held && !doc) this.published.delete(file);
       else this.published.set(file, { uri, key, version, items: list });
     };
-    if (only) for (const file of only) visit(file);
-    else {
-      for (const file of all.keys()) visit(file);
-      for (const file of [...this.published.keys()]) if (!all.has(file)) visit(file);
-    }
+    const later = new Set(last);
+    for (const file of all.keys()) if (!later.has(file)) visit(file);
+    for (const file of [...this.published.keys()]) if (!all.has(file) && !later.has(file)) visit(file);
+    for (const file of later) visit(file);
     return changed;
   }
 }
