@@ -15,7 +15,7 @@ import { checkCompositesOf } from './composites';
 export type { RuleOptions };
 
 /**
- * Findings of earlier runs, per unit (a collection with its lock and plugin files, a deployed
+ * Findings of earlier runs, per unit (a collection with its plugin files, its lock, a deployed
  * file, a skip-preferences file), reused while every input of the unit is the same: SourceFiles
  * are replaced, never mutated, so identity says "unchanged"; what a unit reads of other files is
  * compared as an interface hash (see deploymentDeps). A keystroke in one manifest thus re-checks
