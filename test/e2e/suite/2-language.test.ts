@@ -1,6 +1,8 @@
 // The language features through VS Code's own API (the same calls the editor makes): the seeded
 // mistakes of examples/ as diagnostics, hover, go to definition and completion.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PDF_TOOLS_UUID, api, codeOf, diagnostic, fileUri, hoverText, open, positionOf, waitFor } from './helpers';
 
@@ -85,5 +87,21 @@ describe('language features', () => {
       await editor.edit((e) => e.replace(new vscode.Range(at, at.translate(0, '"skill:"'.length)), '"skill:pdf-tool"'));
       await doc.save();
     }
+  });
+
+  it('follows files created and deleted on disk outside the editor (the editor watches for the server)', async () => {
+    const rel = 'extra-project/.claude/.skillmeat-deployed.toml';
+    const file = fileUri(rel).fsPath;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '[[deployed]]\nartifact_name = "not-there"\nartifact_type = "skill"\nfrom_collection = "default"\ndeployed_at = "2026-03-02T09:41:07"\nartifact_path = "skills/not-there"\ncontent_hash = "0c7d6b2a9e41f3358d2cbb1e5a7f90c4e2d1b6a8f3e5c7d9b0a1c2e3f4a5b6c7"\n');
+    try {
+      const d = await diagnostic(rel, 'unknown-reference');
+      assert.match(d.message, /not-there/);
+      const status = await (await api()).state.client()?.sendRequest<{ watcher: { by?: string } }>('skillmeat/status', {});
+      assert.equal(status?.watcher.by, 'editor');
+    } finally {
+      fs.rmSync(path.dirname(path.dirname(file)), { recursive: true, force: true });
+    }
+    await waitFor('the deleted file\'s findings gone', () => (vscode.languages.getDiagnostics(fileUri(rel)).length === 0 ? true : undefined));
   });
 });
