@@ -28,6 +28,9 @@ export async function buildBundles({ useDist, log = () => {} } = {}) {
     const entries = [
       ['server/src/lsp/main.ts', 'server.js'],
       ['server/src/cli/main.ts', 'cli.js'],
+      // The cache runs in this worker beside server.js; without it the server falls back to an
+      // in-process cache, which is not what users run.
+      ['server/src/engine/cache/worker.ts', 'cacheWorker.js'],
     ].filter(([e]) => existsSync(join(ROOT, e)));
     await Promise.all(
       entries.map(([entry, file]) =>

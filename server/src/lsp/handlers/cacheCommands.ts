@@ -139,9 +139,18 @@ registerCommand('skillmeat.pruneMissing', safely('skillmeat.pruneMissing', async
 // Named apart from the client's own 'skillmeat.rebuildCache' palette command: the language client
 // registers every server command under its own name, and a second registration fails.
 registerCommand('skillmeat.server.rebuildCache', safely('skillmeat.server.rebuildCache', async (ctx) => {
-  const live = liveOf(ctx);
-  if (!live) return { ok: false, message: OFF, generation: 0, saved: false };
-  return live.rebuild();
+  // A settings change can replace the cache while it rebuilds (the worker's cache is closed
+  // under the call): the user asked for the cache in use, so that one is rebuilt.
+  for (let attempt = 0; ; attempt++) {
+    const live = liveOf(ctx);
+    if (!live) return { ok: false, message: OFF, generation: 0, saved: false };
+    try {
+      const r = await live.rebuild();
+      if (liveOf(ctx) === live || attempt >= 2) return r;
+    } catch (e) {
+      if (liveOf(ctx) === live || attempt >= 2) throw e;
+    }
+  }
 }));
 
 registerRequest('skillmeat/cacheStatus', (ctx): LiveCacheStatus | Record<string, unknown> => {
