@@ -81,6 +81,67 @@ interface Built {
 
 const LAST = new WeakMap<DiskCache, Built>();
 
+/** The parts of an index that a swap produces. */
+interface Swapped {
+  collections: CollectionInfo[];
+  byName: Map<string, CollectionInfo[]>;
+  byDir: Map<string, CollectionInfo>;
+  deployments: { source: SourceFile; model: DeployedModel }[];
+  others: SourceFile[];
+  namesKey?: string;
+}
+
+/**
+ * The last index with replaced files swapped in, or undefined when the change is of another
+ * kind: files added, removed or moved, a collection renamed or moved, any other kind of file
+ * replaced. Copies are made whole (native copies of arrays and maps) and then patched.
+ */
+function swapFrom(last: Built, files: SourceFile[]): Swapped | undefined {
+  if (files.length !== last.files.length) return undefined;
+  const cores = new Map<CollectionInfo, CollectionInfo>();
+  const deployed = new Map<SourceFile, SourceFile>();
+  for (let i = 0; i < files.length; i++) {
+    const was = last.files[i];
+    const now = files[i];
+    if (was === now) continue;
+    if (cores.size + deployed.size >= 8) return undefined;
+    const a = was.model;
+    const b = now.model;
+    if (a?.kind === 'collection' && b?.kind === 'collection') {
+      const before = CORES.get(was);
+      const after = coreOf(now, b);
+      if (!before || a.dir !== b.dir || before.name !== after.name || last.index.byDir.get(a.dir) !== before) return undefined;
+      cores.set(before, after);
+    } else if (a?.kind === 'deployed' && b?.kind === 'deployed') deployed.set(was, now);
+    else return undefined;
+  }
+  const prev = last.index;
+  const out: Swapped = {
+    collections: prev.collections.slice(),
+    byName: new Map(prev.byName),
+    byDir: new Map(prev.byDir),
+    deployments: prev.deployments.slice(),
+    others: prev.others.slice(),
+    // Same collections, same names.
+    namesKey: prev.namesKeyIfBuilt,
+  };
+  for (const [before, after] of cores) {
+    // Same folder, same files around it: the same lock and composites.
+    after.lock = before.lock;
+    after.composites = before.composites;
+    out.collections[out.collections.indexOf(before)] = after;
+    out.byName.set(after.name, out.byName.get(after.name)!.map((c) => (c === before ? after : c)));
+    out.byDir.set(after.model.dir, after);
+  }
+  if (deployed.size) {
+    for (let i = 0; i < out.deployments.length; i++) {
+      const now = deployed.get(out.deployments[i].source);
+      if (now) out.deployments[i] = { source: now, model: now.model as DeployedModel };
+    }
+  }
+  return out;
+}
+
 /** The cross-file view: collections, artifacts by name and uuid, deployments, composites. */
 export class WorkspaceIndex {
   readonly collections: CollectionInfo[] = [];
@@ -99,7 +160,15 @@ export class WorkspaceIndex {
     const list = [...files];
     const cache = host instanceof DiskCache ? host : undefined;
     const last = cache && LAST.get(cache);
-    if (!(last && last.generation === cache.generation && this.swapFrom(last, list))) this.build(list, host);
+    const swapped = last && last.generation === cache.generation ? swapFrom(last, list) : undefined;
+    if (swapped) {
+      this.collections = swapped.collections;
+      this.byName = swapped.byName;
+      this.byDir = swapped.byDir;
+      this.deployments = swapped.deployments;
+      this.others = swapped.others;
+      this.namesKey = swapped.namesKey;
+    } else this.build(list, host);
     if (cache) LAST.set(cache, { files: list, generation: cache.generation, index: this });
   }
 
@@ -127,47 +196,6 @@ export class WorkspaceIndex {
     for (const c of this.collections) c.composites = discoverComposites(host, c.model.dir, pluginNames);
   }
 
-  /**
-   * Fills this index from the last one with replaced files swapped in; false (nothing filled)
-   * when the change is of another kind: files added, removed or moved, a collection renamed or
-   * moved, any other kind of file replaced.
-   */
-  private swapFrom(last: Built, files: SourceFile[]): boolean {
-    if (files.length !== last.files.length) return false;
-    const cores = new Map<CollectionInfo, CollectionInfo>();
-    const deployed = new Map<SourceFile, SourceFile>();
-    for (let i = 0; i < files.length; i++) {
-      const was = last.files[i];
-      const now = files[i];
-      if (was === now) continue;
-      if (cores.size + deployed.size >= 8) return false;
-      const a = was.model;
-      const b = now.model;
-      if (a?.kind === 'collection' && b?.kind === 'collection') {
-        const before = CORES.get(was);
-        const after = coreOf(now, b);
-        if (!before || a.dir !== b.dir || before.name !== after.name || last.index.byDir.get(a.dir) !== before) return false;
-        cores.set(before, after);
-      } else if (a?.kind === 'deployed' && b?.kind === 'deployed') deployed.set(was, now);
-      else return false;
-    }
-    const prev = last.index;
-    for (const [before, after] of cores) {
-      // Same folder, same files around it: the same lock and composites.
-      after.lock = before.lock;
-      after.composites = before.composites;
-    }
-    for (const c of prev.collections) this.collections.push(cores.get(c) ?? c);
-    for (const [name, list] of prev.byName) this.byName.set(name, list.some((c) => cores.has(c)) ? list.map((c) => cores.get(c) ?? c) : list);
-    for (const [dir, c] of prev.byDir) this.byDir.set(dir, cores.get(c) ?? c);
-    for (const d of prev.deployments) {
-      const now = deployed.get(d.source);
-      this.deployments.push(now ? { source: now, model: now.model as DeployedModel } : d);
-    }
-    for (const o of prev.others) this.others.push(o);
-    return true;
-  }
-
   private addCollection(source: SourceFile, model: CollectionModel): void {
     const info = coreOf(source, model);
     // Parts that depend on other files are filled in afresh by every index.
@@ -181,6 +209,11 @@ export class WorkspaceIndex {
   private uuids?: Map<string, ArtifactSite[]>;
   private namesKey?: string;
   private everyInterface?: string;
+
+  /** The names key if it was asked for (a swapped index has the same names). */
+  get namesKeyIfBuilt(): string | undefined {
+    return this.namesKey;
+  }
 
   /** How many collections there are and their names in index order, as one string: what "is there a collection named n" depends on. */
   get collectionNames(): string {
