@@ -14,6 +14,12 @@ import { checkCompositesOf } from './composites';
 
 export type { RuleOptions };
 
+/** Where a uuid is held: a collection folder and the artifact's position in it. */
+interface Holder {
+  dir: string;
+  pos: number;
+}
+
 /**
  * Findings of earlier runs, per unit (a collection with its plugin files, its lock, a deployed
  * file, a skip-preferences file), reused while every input of the unit is the same: SourceFiles
@@ -23,8 +29,10 @@ export type { RuleOptions };
  */
 export class RuleMemo {
   private readonly units = new WeakMap<object, { deps: unknown[]; diagnostics: Diagnostic[] }>();
-  private cores = new Set<CollectionInfo>();
-  private readonly owners = new Map<string, ArtifactSite[]>();
+  /** The collection core last counted per collection folder. */
+  private cores = new Map<string, CollectionInfo>();
+  /** Holders per uuid, as (collection folder, artifact position): they stay valid while a collection's interface does. */
+  private readonly owners = new Map<string, Holder[]>();
   private readonly shared = new Set<string>();
   /** How many holder lists in `owners` are empty. */
   private empty = 0;
@@ -32,56 +40,53 @@ export class RuleMemo {
   readonly paths = new PathMemo();
 
   /**
-   * The uuids held by more than one artifact, kept up to date by adding and removing only the
-   * collections that changed since the last run (collection cores are reused while unchanged).
-   * Each holder list is in index order (collection, then artifact), as a fresh run builds it.
+   * The uuids held by more than one artifact, kept up to date by counting again only the
+   * collections whose interface (artifact identities and uuids, in order) changed since the last
+   * run: typing in a description replaces the core but leaves its uuids where they were. Each
+   * holder list is in index order (collection, then artifact), as a fresh run builds it.
    */
   sharedUuids(collections: CollectionInfo[]): Map<string, ArtifactSite[]> {
-    const next = new Set(collections);
-    const dirty = new Set<string>();
-    const touch = (c: CollectionInfo, add: boolean) => {
-      for (const site of c.artifacts) {
+    const next = new Map<string, CollectionInfo>();
+    for (const c of collections) next.set(c.model.dir, c);
+    const touch = (dir: string, c: CollectionInfo, add: boolean) => {
+      c.artifacts.forEach((site, pos) => {
         const u = site.entry.uuid?.value;
-        if (!u) continue;
+        if (!u) return;
         let list = this.owners.get(u);
         if (add) {
           if (list) {
             if (list.length === 0) this.empty--;
-            list.push(site);
-          } else this.owners.set(u, (list = [site]));
+            list.push({ dir, pos });
+          } else this.owners.set(u, (list = [{ dir, pos }]));
         } else if (list) {
-          const i = list.indexOf(site);
+          const i = list.findIndex((h) => h.dir === dir && h.pos === pos);
           if (i >= 0) {
             list.splice(i, 1);
-            // Emptied lists stay until there are many: a re-checked collection gives most of its
+            // Emptied lists stay until there are many: a re-counted collection gives most of its
             // uuids back at once, and deleting then re-adding thousands of keys churns the map.
             if (list.length === 0) this.empty++;
           }
         }
-        if (list && list.length > 1) {
-          this.shared.add(u);
-          dirty.add(u);
-        } else this.shared.delete(u);
-      }
+        if (list && list.length > 1) this.shared.add(u);
+        else this.shared.delete(u);
+      });
     };
-    for (const c of this.cores) if (!next.has(c)) touch(c, false);
-    for (const c of next) if (!this.cores.has(c)) touch(c, true);
+    const same = (a: CollectionInfo | undefined, b: CollectionInfo | undefined) => a === b || (a !== undefined && b !== undefined && collectionInterface(a) === collectionInterface(b));
+    for (const [dir, c] of this.cores) if (!same(c, next.get(dir))) touch(dir, c, false);
+    for (const [dir, c] of next) if (!same(this.cores.get(dir), c)) touch(dir, c, true);
     this.cores = next;
     if (this.empty > 1000 && this.empty > this.owners.size / 4) {
       for (const [u, list] of this.owners) if (list.length === 0) this.owners.delete(u);
       this.empty = 0;
     }
-    // A replaced collection's sites were appended at the end; restore index order where it matters.
-    if (dirty.size) {
-      const order = new Map<CollectionInfo, number>();
-      collections.forEach((c, i) => order.set(c, i));
-      for (const u of dirty) {
-        const list = this.owners.get(u);
-        list?.sort((a, b) => order.get(a.collection)! - order.get(b.collection)! || a.entry.table.span.start - b.entry.table.span.start);
-      }
-    }
     const out = new Map<string, ArtifactSite[]>();
-    for (const u of this.shared) out.set(u, this.owners.get(u)!);
+    if (this.shared.size === 0) return out;
+    const order = new Map<string, number>();
+    collections.forEach((c, i) => order.set(c.model.dir, i));
+    for (const u of this.shared) {
+      const holders = [...this.owners.get(u)!].sort((a, b) => order.get(a.dir)! - order.get(b.dir)! || a.pos - b.pos);
+      out.set(u, holders.map((h) => next.get(h.dir)!.artifacts[h.pos]));
+    }
     return out;
   }
 
