@@ -32,7 +32,7 @@ const STAGES = {
 // The order of the target table; anything else follows.
 const ORDER = [
   'cold_start', 'cold_start_cpu', 'smol_parse', 'cold_vs_smol', 'warm_start', 'keystroke_p50', 'keystroke_p90', 'fanout_100',
-  'hover_p95', 'definition_p95', 'references_p95', 'completion_p95', 'cache_save', 'stall_after_ready', 'rss_steady', 'rss_peak',
+  'hover_p95', 'definition_p95', 'references_p95', 'completion_p95', 'cache_save', 'cache_save_stall', 'stall_after_ready', 'rss_steady', 'rss_peak',
   'migrate_up', 'migrate_down', 'check_50k', 'check_50k_cpu', 'taplo_50k', 'tombi_50k', 'check_vs_taplo', 'check_vs_tombi',
   'scaling_check_1k', 'scaling_check_10k', 'scaling_check_50k', 'scaling_check_300k', 'scaling_check', 'scaling_check_growth',
   'scaling_cold_1k', 'scaling_cold_10k', 'scaling_cold_50k', 'scaling_cold_300k', 'scaling_cold', 'scaling_cold_growth',

@@ -303,20 +303,33 @@ export async function editStage(ctx) {
   for (const [kind, max] of Object.entries(reqTargets)) {
     ctx.figure({ id: `${kind}_p95`, title: `${kind} p95`, size, unit: 'ms', values: ok.map((r) => r.requests[kind].p95), target: { op: '<=', value: max, text: `p95 ≤ ${max} ms` }, note: `non-empty answers: ${ok.map((r) => `${r.requests[kind].nonEmpty}/${r.requests[kind].samples}`).join(', ')}` });
   }
-  // Cache save: the server's own save time when it reports one, else the stall a request saw
-  // while the new cache file was being written (see the session); never a guess.
+  // Cache save, two figures: how long the save takes (the server's own account when it gives
+  // one, else the stall a request saw while the file was written), and what a keystroke typed
+  // during the save waits for (the probe in flight when the new file appeared). The target asks
+  // for both: short, and off the keystroke path. Never a guess.
   const reported = ok.map((r) => r.save?.server?.lastSave?.ms).filter(Number.isFinite);
   const stalls = ok.map((r) => r.save?.stallMs).filter(Number.isFinite);
   const anySave = ok.some((r) => r.save?.detected);
+  const image = ok.map((r) => r.save?.bytes).filter(Boolean).map((b) => `${(b / 2 ** 20).toFixed(0)} MiB`)[0] ?? '?';
   ctx.figure({
     id: 'cache_save',
-    title: reported.length ? 'cache save after a burst of edits (server-reported)' : 'cache save after a burst of edits (event-loop stall while writing)',
+    title: reported.length ? 'cache save after a burst of edits (server-reported duration)' : 'cache save after a burst of edits (event-loop stall while writing)',
     size,
     unit: 'ms',
     values: reported.length ? reported : stalls,
-    target: { op: '<=', value: 50, text: '≤ 50 ms median, off the keystroke path' },
+    target: { op: '<=', value: 50, text: '≤ 50 ms median' },
     na: reported.length || stalls.length ? undefined : anySave ? 'a save happened but no probe spanned it' : 'no cache save within 20 s of the burst',
-    note: `stall = latency of the probe request in flight when the cache file was written; server lastSave.ms: ${reported.length ? 'reported' : 'not reported for debounced saves'}; image ${ok.map((r) => r.save?.bytes).filter(Boolean).map((b) => `${(b / 2 ** 20).toFixed(0)} MiB`)[0] ?? '?'}`,
+    note: `server lastSave.ms: ${reported.length ? 'reported' : 'not reported for debounced saves'}; image ${image}`,
+  });
+  ctx.figure({
+    id: 'cache_save_stall',
+    title: 'request in flight while the cache file was written (keystroke path)',
+    size,
+    unit: 'ms',
+    values: stalls,
+    target: { op: '<=', value: 50, text: 'off the keystroke path (≤ 50 ms)' },
+    na: stalls.length ? undefined : anySave ? 'a save happened but no probe spanned it' : 'no cache save within 20 s of the burst',
+    note: 'latency of the probe request in flight when the new cache file appeared',
   });
   ctx.figure({ id: 'stall_after_ready', title: 'longest event-loop stall after ready (until the watcher is up)', size, unit: 'ms', values: ok.map((r) => r.afterReady?.maxStallMs), note: 'probe requests every 5 ms: what a keystroke or hover right after start waits for (first cache sync, watcher start)' });
   ctx.figure({ id: 'rss_steady', title: 'server memory steady (VmRSS, files open, idle)', size, unit: 'MiB', values: ok.map((r) => r.memSteady?.rss), target: { op: '<=', value: 200, text: '≤ 200 MiB' }, note: wsNote });
