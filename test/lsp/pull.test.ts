@@ -49,6 +49,22 @@ describe('lsp: pull diagnostics', () => {
     assert.ok(again.items.every((i) => i.kind === 'unchanged'));
   });
 
+  it('reports a severity change as a new result for an unchanged file', async () => {
+    const full = await client.request<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri: uri(ex.path(COL)) } });
+    await client.conn.sendNotification('workspace/didChangeConfiguration', { settings: { skillmeat: { collectionsRoot: ex.path('collections'), 'diagnostics.severity': { 'undefined-tag': 'off' } } } });
+    const after = await eventually(async () => {
+      const r = await client.request<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri: uri(ex.path(COL)) }, previousResultId: full.resultId });
+      assert.equal(r.kind, 'full');
+      return r;
+    });
+    assert.deepEqual(after.kind === 'full' && after.items.map((d) => d.code), ['unknown-reference']);
+    await client.conn.sendNotification('workspace/didChangeConfiguration', { settings: { skillmeat: { collectionsRoot: ex.path('collections') } } });
+    await eventually(async () => {
+      const r = await client.request<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri: uri(ex.path(COL)) }, previousResultId: full.resultId });
+      assert.equal(r.kind, 'unchanged');
+    });
+  });
+
   it('asks the client to refresh after a change on disk, and reports the new state', async () => {
     const before = client.requests.filter((q) => q.method === 'workspace/diagnostic/refresh').length;
     ex.write(TEAM, ex.read(TEAM).replace('added = 2026-02-03T09:30:00', 'added = "2026-02-03T09:30:00"'));

@@ -53,6 +53,8 @@ export class DiagnosticsPublisher {
   private timer: unknown;
   private pendingSince: number | undefined;
   private readonly published = new Map<string, Published>();
+  /** Pull reports by file (see pullReport). */
+  private readonly pulled = new Map<string, { list: readonly Diagnostic[]; items: LspDiagnostic[]; resultId: string }>();
   /** URIs of files not open in the editor (ours, computed once per path). */
   private readonly fileUris = new Map<string, string>();
   /** Time from the first change of a batch to its diagnostics being sent, in ms. */
@@ -90,6 +92,23 @@ export class DiagnosticsPublisher {
       p.key = '';
       p.items = undefined;
     }
+    this.pulled.clear();
+  }
+
+  /**
+   * A file's LSP diagnostics and their result id for pull requests, remembered while the engine
+   * hands back the same findings: a workspace pull after every refresh otherwise converted,
+   * stringified and hashed the findings of every file of the workspace.
+   */
+  pullReport(file: string): { resultId: string; items: LspDiagnostic[] } {
+    const ws = this.deps.ws();
+    const list = ws.get(file) ? ws.diagnosticsOf(file) : NONE;
+    const hit = this.pulled.get(file);
+    if (hit && sameItems(hit.list, list)) return hit;
+    const items = this.convert(list);
+    const report = { list, items, resultId: DiagnosticsPublisher.resultId(items) };
+    this.pulled.set(file, report);
+    return report;
   }
 
   /** The LSP diagnostics of a file now. */
@@ -109,7 +128,7 @@ export class DiagnosticsPublisher {
   }
 
   /** The URI naming a file: the client's while open, else ours (remembered: encoding a path is not free). */
-  private uriOf(file: string): string {
+  uriOf(file: string): string {
     const { docs } = this.deps;
     if (docs.isOpen(file)) return docs.uriOf(file);
     let uri = this.fileUris.get(file);

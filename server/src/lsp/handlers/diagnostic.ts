@@ -9,8 +9,7 @@ import { type Session } from '../session';
 /** One document's findings, or "unchanged" when the client already has them. */
 export function documentDiagnostic(session: Session, params: DocumentDiagnosticParams): DocumentDiagnosticReport {
   const file = session.docs.pathOf(params.textDocument.uri);
-  const items = file && session.ws.get(file) ? session.publisher.diagnosticsOf(file) : [];
-  const resultId = DiagnosticsPublisher.resultId(items);
+  const { items, resultId } = file ? session.publisher.pullReport(file) : { items: [], resultId: DiagnosticsPublisher.resultId([]) };
   if (params.previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
   return { kind: DocumentDiagnosticReportKind.Full, resultId, items };
 }
@@ -22,10 +21,9 @@ export function workspaceDiagnostic(session: Session, params: WorkspaceDiagnosti
   session.ws.diagnostics();
   for (const sf of session.ws.allFiles()) {
     if (token.isCancellationRequested) break;
-    const uri = session.docs.uriOf(sf.file);
+    const uri = session.publisher.uriOf(sf.file);
     const version = session.docs.isOpen(sf.file) ? sf.version ?? null : null;
-    const diags = session.publisher.diagnosticsOf(sf.file);
-    const resultId = DiagnosticsPublisher.resultId(diags);
+    const { items: diags, resultId } = session.publisher.pullReport(sf.file);
     if (previous.get(uri) === resultId) items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, version, resultId });
     else items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version, resultId, items: diags });
   }
