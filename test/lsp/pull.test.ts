@@ -1,5 +1,6 @@
 /** Protocol tests: pull diagnostics for clients that support them, cancellation, shutdown and exit. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { StreamMessageReader } from 'vscode-jsonrpc/node';
 import type { DocumentDiagnosticReport, InitializeResult, Location, WorkspaceDiagnosticReport } from 'vscode-languageserver-protocol';
 import { ExampleCopy, TestClient, eventually, positionOf, uri } from './helpers/client';
@@ -71,6 +72,28 @@ describe('lsp: pull diagnostics', () => {
     await eventually(async () => assert.ok(client.requests.filter((q) => q.method === 'workspace/diagnostic/refresh').length > before));
     const r = await client.request<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri: uri(ex.path(TEAM)) } });
     assert.deepEqual(r.kind === 'full' && r.items, []);
+  });
+
+  it('clears, in the next workspace report, the findings of a file deleted on disk', async () => {
+    const dep = 'project/.claude/.skillmeat-deployed.toml';
+    const r = await client.request<WorkspaceDiagnosticReport>('workspace/diagnostic', { previousResultIds: [] });
+    const held = r.items.find((i) => i.uri === uri(ex.path(dep)));
+    assert.ok(held && held.kind === 'full' && held.items.length > 0);
+    const text = ex.read(dep);
+    const before = client.requests.filter((q) => q.method === 'workspace/diagnostic/refresh').length;
+    fs.rmSync(ex.path(dep));
+    try {
+      await eventually(async () => assert.ok(client.requests.filter((q) => q.method === 'workspace/diagnostic/refresh').length > before));
+      const next = await client.request<WorkspaceDiagnosticReport>('workspace/diagnostic', { previousResultIds: r.items.map((i) => ({ uri: i.uri, value: i.resultId! })) });
+      const gone = next.items.find((i) => i.uri === uri(ex.path(dep)));
+      assert.deepEqual(gone && gone.kind === 'full' && gone.items, []);
+    } finally {
+      ex.write(dep, text);
+      await eventually(async () => {
+        const back = await client.request<WorkspaceDiagnosticReport>('workspace/diagnostic', { previousResultIds: [] });
+        assert.ok(back.items.some((i) => i.uri === uri(ex.path(dep)) && i.kind === 'full' && i.items.length > 0));
+      });
+    }
   });
 
   it('cancels a long request whose cancellation arrived before it ran', async () => {

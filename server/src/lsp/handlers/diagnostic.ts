@@ -24,8 +24,16 @@ export function workspaceDiagnostic(session: Session, params: WorkspaceDiagnosti
     const uri = session.publisher.uriOf(sf.file);
     const version = session.docs.isOpen(sf.file) ? sf.version ?? null : null;
     const { items: diags, resultId } = session.publisher.pullReport(sf.file);
-    if (previous.get(uri) === resultId) items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, version, resultId });
+    const prev = previous.get(uri);
+    previous.delete(uri);
+    if (prev === resultId) items.push({ kind: DocumentDiagnosticReportKind.Unchanged, uri, version, resultId });
     else items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version, resultId, items: diags });
+  }
+  // Files the client has findings for that are gone (deleted, moved, now excluded): a client
+  // keeps what a report does not mention, so each is cleared with an empty report.
+  if (!token.isCancellationRequested) {
+    const none = DiagnosticsPublisher.resultId([]);
+    for (const uri of previous.keys()) items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, resultId: none, items: [] });
   }
   return { items };
 }
