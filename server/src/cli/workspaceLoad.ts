@@ -11,6 +11,8 @@ export interface LoadedWorkspace {
   ws: Workspace;
   /** Files under the PATHs (the ones a command reports on or edits). */
   reported: Set<string>;
+  /** Folder listings the path rules need, read on other threads while the files were parsed: await before checking. */
+  readAhead: Promise<void>;
 }
 
 /** Whether `inner` is `outer` or inside it. */
@@ -25,16 +27,28 @@ export function loadWorkspace(paths: string[], collectionsRoot: string | undefin
   for (const t of targets) if (!fs.existsSync(t)) throw new UsageError(`${t} does not exist`);
   const ws = new Workspace(nodeHost, { maxFileBytes });
   const reported = new Set<string>();
+  // Listed first and loaded after, in the same order a scan would load them, so the listings
+  // the rules need can be read ahead while the files are parsed.
+  const toLoad: string[] = [];
   for (const t of targets) {
-    if (fs.statSync(t).isDirectory()) for (const f of ws.scan(t)) reported.add(f);
-    else {
-      ws.load(t);
+    if (fs.statSync(t).isDirectory()) {
+      for (const f of ws.listManifests(t)) {
+        toLoad.push(f);
+        reported.add(f);
+      }
+    } else {
+      toLoad.push(t);
       reported.add(t);
     }
   }
   const root = path.resolve(io.cwd, collectionsRoot ?? defaultCollectionsRoot(io.env));
   if (fs.existsSync(root) && !targets.some((t) => isInside(root, t))) {
-    for (const f of ws.scan(root)) if (targets.some((t) => isInside(f, t))) reported.add(f);
+    for (const f of ws.listManifests(root)) {
+      toLoad.push(f);
+      if (targets.some((t) => isInside(f, t))) reported.add(f);
+    }
   }
-  return { ws, reported };
+  const readAhead = ws.prefetchCollectionFolders(toLoad).catch(() => undefined);
+  for (const f of toLoad) ws.load(f);
+  return { ws, reported, readAhead };
 }

@@ -16,4 +16,6 @@ export interface Host {
   readDir(path: string): { name: string; kind: HostStat['kind'] }[];
   /** The real path (symlinks resolved), or undefined when it does not resolve. */
   realPath(path: string): string | undefined;
+  /** readDir off the calling thread (optional: read-ahead only; [] when unreadable). */
+  readDirAsync?(path: string): Promise<{ name: string; kind: HostStat['kind'] }[]>;
 }

@@ -34,6 +34,13 @@ export const nodeHost: Host = {
       return [];
     }
   },
+  async readDirAsync(p) {
+    try {
+      return (await fs.promises.readdir(p, { withFileTypes: true })).map((d) => ({ name: d.name, kind: kindOf(d) }));
+    } catch {
+      return [];
+    }
+  },
   realPath(p) {
     try {
       return fs.realpathSync(p);

@@ -194,6 +194,8 @@ export class Session {
     const ws = new Workspace(this.config.host, this.workspaceOptions());
     const roots = this.roots();
     const files = [...new Set(roots.flatMap((r) => ws.listManifests(r)))].filter((f) => !this.excluded(f));
+    // The path rules' folder listings are read on other threads while the files are parsed.
+    const readAhead = ws.prefetchCollectionFolders(files).catch(() => undefined);
     const progress = this.config.progressSupport ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
     progress?.begin('SkillMeat', 0, `Indexing ${files.length} manifests…`, false);
     const slice = 100;
@@ -205,6 +207,7 @@ export class Session {
         await new Promise((r) => setImmediate(r));
       }
     }
+    await readAhead;
     // Open documents win over the disk; apply their latest text (edits made during the scan included).
     for (const f of this.docs.openPaths()) {
       const doc = this.docs.byPath(f);

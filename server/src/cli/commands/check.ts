@@ -63,6 +63,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
   const { ws, reported } = loaded;
+  await loaded.readAhead;
   const all = ws.diagnostics();
   const diagnostics: Diagnostic[] = [];
   const files = [...reported].sort();

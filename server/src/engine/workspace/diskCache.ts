@@ -50,6 +50,32 @@ export class DiskCache implements Host {
     return l;
   }
 
+  /**
+   * Reads listings ahead on the host's threads while the caller parses: a cold check of a large
+   * workspace lists thousands of artifact containers, each a blocking readdir on the main thread
+   * otherwise. `children` names the sub-folders of a listing to read ahead too. Results that
+   * arrive after a clear are dropped (the disk changed under them).
+   */
+  async prefetch(dirs: string[], children: (dir: string, entries: { name: string; kind: HostStat['kind'] }[]) => string[] = () => [], parallel = 16): Promise<void> {
+    const read = this.host.readDirAsync?.bind(this.host);
+    if (!read) return;
+    const gen = this.gen;
+    const queue = [...dirs];
+    const worker = async (): Promise<void> => {
+      for (let dir = queue.pop(); dir !== undefined; dir = queue.pop()) {
+        if (this.gen !== gen) return;
+        let l = this.listings.get(dir);
+        if (!l) {
+          l = await read(dir);
+          if (this.gen !== gen) return;
+          if (!this.listings.has(dir)) this.listings.set(dir, l);
+        }
+        queue.push(...children(dir, l));
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+  }
+
   /** The host's real path, remembered. */
   realPath(path: string): string | undefined {
     if (this.reals.has(path)) return this.reals.get(path);

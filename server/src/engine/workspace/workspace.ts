@@ -156,6 +156,19 @@ export class Workspace {
   }
 
   /**
+   * Reads ahead, off the main thread, the folder listings the path rules will ask for: each
+   * collection folder (of these manifests) and its type containers. Callers start it before
+   * loading and await it before the first check; without it the rules read them synchronously.
+   */
+  prefetchCollectionFolders(manifests: string[]): Promise<void> {
+    const dirs = manifests.filter((f) => path.basename(f) === 'collection.toml').map((f) => path.dirname(f));
+    const top = new Set(dirs);
+    return this.disk.prefetch(dirs, (dir, entries) =>
+      top.has(dir) ? entries.filter((e) => e.kind === 'directory' && typeOfContainer(e.name)).map((e) => path.join(dir, e.name)) : [],
+    );
+  }
+
+  /**
    * Marks the analyses stale without changing any file: artifact folders, SKILL.md files and
    * composites live on disk outside the manifests, and their changes alter the findings.
    */
