@@ -48,6 +48,8 @@ export interface OpenCacheOptions {
 export interface SaveInfo {
   path: string;
   bytes: number;
+  /** How long the save took (lock, export, write, fsync, rename). */
+  ms?: number;
 }
 
 /** A migration run against the file: the runner's result plus the backup made first. */
@@ -259,6 +261,7 @@ export class CacheFile {
     if (inWriteTransaction(this.current)) {
       return { ok: false, error: cacheError('INTERNAL', 'save was called inside a write transaction; save after it commits') };
     }
+    const t0 = performance.now();
     const r = this.withLock('save', (): Result<SaveInfo> => {
       const conflict = this.changedOnDisk();
       if (conflict) return { ok: false, error: conflict };
@@ -266,7 +269,7 @@ export class CacheFile {
       if (!w.ok) return w;
       this.stamp = stampOf(this.file);
       this.changesAtSync = totalChanges(this.current);
-      return w;
+      return { ok: true, value: { ...w.value, ms: Math.round((performance.now() - t0) * 10) / 10 } };
     });
     return r.ok ? r.value : r;
   }

@@ -509,7 +509,7 @@ export class LiveCache {
     const at = new Date().toISOString();
     if (r.ok) {
       this.seen = stampOf(this.file);
-      this.lastSave = { at, ok: true, bytes: r.value.bytes };
+      this.lastSave = { at, ok: true, bytes: r.value.bytes, ms: r.value.ms };
       this.startWatch();
     } else {
       this.lastSave = { at, ok: false, error: r.error.message };
