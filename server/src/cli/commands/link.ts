@@ -60,6 +60,20 @@ export async function runLink(argv: string[], io: CliIo): Promise<number> {
   if (position !== undefined && !/^\d+$/.test(position)) return fail(io, EXIT_USAGE, `--position needs a whole number ≥ 0, not "${position}"`);
   const child = parseRef(childArg);
   if (!child) return fail(io, EXIT_USAGE, `--child "${childArg}" is not type:name`);
+  // Another process (an editor, `uuids --write`) may save the cache between our read and our
+  // save. A link that wrote no manifest is then done again from a fresh read of both, so two
+  // commands run at once both succeed; after three conflicts the refusal stands.
+  for (let attempt = 1; ; attempt++) {
+    const r = await linkOnce(args, io, format, childArg, parentArg, group, relation, position);
+    if (r !== RETRY) return r;
+    if (attempt >= 3) return fail(io, EXIT_FINDINGS, 'the cache was not saved: other processes kept writing it; nothing was linked');
+  }
+}
+
+const RETRY = Symbol('retry');
+
+/** One attempt: load, sync, link, save; RETRY when the save met another process's write and no file was changed. */
+async function linkOnce(args: ReturnType<typeof parseArgs>, io: CliIo, format: string, childArg: string, parentArg: string | undefined, group: string | undefined, relation: string | undefined, position: string | undefined): Promise<number | typeof RETRY> {
   let loaded;
   try {
     loaded = loadWorkspace(args.positionals, lastValue(args, 'collections-root'), io);
@@ -89,6 +103,7 @@ export async function runLink(argv: string[], io: CliIo): Promise<number> {
       outcome.file = e.file;
     }
     const saved = cache.save();
+    if (!saved.ok && saved.error.code === 'CONFLICT' && !outcome.file && expect === undefined) return RETRY;
     if (!saved.ok) throw new Refusal(`the cache was not saved: ${saved.error.message}`);
     outcome.generation = getGeneration(cache.db);
     if (format === 'json') io.out(JSON.stringify(outcome) + '\n');
