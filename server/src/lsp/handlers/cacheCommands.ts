@@ -44,6 +44,24 @@ function liveOf(ctx: CommandContext): LiveCache | undefined {
   return ctx.session.cache?.live;
 }
 
+/**
+ * Runs a cache call on the cache in use. A settings change can replace the cache while a call is
+ * in flight (the worker's old cache is closed under it): the user asked for the cache in use,
+ * so the call is made again there (the calls are idempotent), at most twice more.
+ */
+async function onCacheInUse<T>(ctx: CommandContext, fn: (live: LiveCache) => Promise<T>): Promise<{ live: LiveCache; value: T } | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const live = liveOf(ctx);
+    if (!live) return undefined;
+    try {
+      const value = await fn(live);
+      if (liveOf(ctx) === live || attempt >= 2) return { live, value };
+    } catch (e) {
+      if (liveOf(ctx) === live || attempt >= 2) throw e;
+    }
+  }
+}
+
 /** Validates the link arguments; a string is the reason they are refused. */
 function readLinkArgs(raw: unknown): LinkArtifactsArgs | string {
   const a = obj(raw);
@@ -80,12 +98,16 @@ async function linkArtifacts(ctx: CommandContext, args: unknown[]): Promise<Link
   const manifest = uriToPath(a.collection) ?? (path.isAbsolute(a.collection) ? a.collection : undefined);
   if (!manifest) return refused(`"${a.collection}" is not a file URI of a collection.toml`);
   const group = a.parent.startsWith('group:') ? a.parent.slice('group:'.length) : a.relation === 'member' ? a.parent : undefined;
-  const r = await live.link(
-    group !== undefined
-      ? { group, child: a.child, collection: manifest }
-      : { parent: a.parent, child: a.child, relation: a.relation, pin: a.pin ?? null, position: a.position ?? null, collection: manifest },
-    a.expectGeneration,
+  const done = await onCacheInUse(ctx, (l) =>
+    l.link(
+      group !== undefined
+        ? { group, child: a.child, collection: manifest }
+        : { parent: a.parent, child: a.child, relation: a.relation, pin: a.pin ?? null, position: a.position ?? null, collection: manifest },
+      a.expectGeneration,
+    ),
   );
+  if (!done) return refused(OFF);
+  const r = done.value;
   if (!r.edit) return { ok: r.ok, status: r.status, message: r.message, generation: r.generation };
   // The link lives in collection.toml: the editor applies it, so undo, dirty state and the
   // document version check all work as for any edit.
@@ -112,7 +134,7 @@ async function linkArtifacts(ctx: CommandContext, args: unknown[]): Promise<Link
   if (!applied.applied) {
     return refused(`the editor did not apply the edit${applied.failureReason ? ` (${applied.failureReason})` : ''}; the document may have changed. Nothing was linked`);
   }
-  return { ok: true, status: r.status, message: r.message, generation: live.headline().generation, file: uri };
+  return { ok: true, status: r.status, message: r.message, generation: done.live.headline().generation, file: uri };
 }
 
 /** Runs a write command so that even an unexpected failure answers `{ ok: false, message }` (logged with its stack). */
@@ -130,27 +152,16 @@ function safely<T>(name: string, fn: (ctx: CommandContext, args: unknown[]) => P
 registerCommand('skillmeat.linkArtifacts', safely('skillmeat.linkArtifacts', (ctx, args) => linkArtifacts(ctx, args)));
 
 registerCommand('skillmeat.pruneMissing', safely('skillmeat.pruneMissing', async (ctx, args) => {
-  const live = liveOf(ctx);
   const dryRun = obj(args[0]).dryRun === true;
-  if (!live) return { ok: false, dryRun, artifacts: [], rowsRemoved: {}, message: OFF, generation: 0 };
-  return live.prune(dryRun);
+  const done = await onCacheInUse(ctx, (live) => live.prune(dryRun));
+  return done ? done.value : { ok: false, dryRun, artifacts: [], rowsRemoved: {}, message: OFF, generation: 0 };
 }));
 
 // Named apart from the client's own 'skillmeat.rebuildCache' palette command: the language client
 // registers every server command under its own name, and a second registration fails.
 registerCommand('skillmeat.server.rebuildCache', safely('skillmeat.server.rebuildCache', async (ctx) => {
-  // A settings change can replace the cache while it rebuilds (the worker's cache is closed
-  // under the call): the user asked for the cache in use, so that one is rebuilt.
-  for (let attempt = 0; ; attempt++) {
-    const live = liveOf(ctx);
-    if (!live) return { ok: false, message: OFF, generation: 0, saved: false };
-    try {
-      const r = await live.rebuild();
-      if (liveOf(ctx) === live || attempt >= 2) return r;
-    } catch (e) {
-      if (liveOf(ctx) === live || attempt >= 2) throw e;
-    }
-  }
+  const done = await onCacheInUse(ctx, (live) => live.rebuild());
+  return done ? done.value : { ok: false, message: OFF, generation: 0, saved: false };
 }));
 
 registerRequest('skillmeat/cacheStatus', (ctx): LiveCacheStatus | Record<string, unknown> => {
