@@ -64,7 +64,7 @@ export async function runLink(argv: string[], io: CliIo): Promise<number> {
   // save. A link that wrote no manifest is then done again from a fresh read of both, so two
   // commands run at once both succeed; after three conflicts the refusal stands.
   for (let attempt = 1; ; attempt++) {
-    const r = await linkOnce(args, io, format, childArg, parentArg, group, relation, position);
+    const r = await linkOnce(args, io, format, childArg);
     if (r !== RETRY) return r;
     if (attempt >= 3) return fail(io, EXIT_FINDINGS, 'the cache was not saved: other processes kept writing it; nothing was linked');
   }
@@ -73,7 +73,8 @@ export async function runLink(argv: string[], io: CliIo): Promise<number> {
 const RETRY = Symbol('retry');
 
 /** One attempt: load, sync, link, save; RETRY when the save met another process's write and no file was changed. */
-async function linkOnce(args: ReturnType<typeof parseArgs>, io: CliIo, format: string, childArg: string, parentArg: string | undefined, group: string | undefined, relation: string | undefined, position: string | undefined): Promise<number | typeof RETRY> {
+async function linkOnce(args: ReturnType<typeof parseArgs>, io: CliIo, format: string, childArg: string): Promise<number | typeof RETRY> {
+  const [parentArg, group, relation, position] = ['parent', 'group', 'relation', 'position'].map((k) => lastValue(args, k));
   let loaded;
   try {
     loaded = loadWorkspace(args.positionals, lastValue(args, 'collections-root'), io);

@@ -289,9 +289,9 @@ export class CacheFile {
     return this.scheduler.pending;
   }
 
-  /** Whether the in-memory database is exactly what its file holds (nothing changed since read or save, file untouched). */
+  /** Whether nothing changed in memory since the file was read or saved; callers have checked that the file is untouched (changedOnDisk). */
   private equalsFile(): boolean {
-    return this.stamp !== undefined && this.changesAtSync !== undefined && totalChanges(this.current) === this.changesAtSync && !this.changedOnDisk();
+    return this.stamp !== undefined && this.changesAtSync !== undefined && totalChanges(this.current) === this.changesAtSync;
   }
 
   /** Copies the current image to `<file>.backup-<time>-<revision>` (0600) and prunes old ones. */
