@@ -134,7 +134,8 @@ export function lowerCollection(file: string, root: TomlTable, sink: DiagnosticS
   return model;
 }
 
-function lowerArtifact(t: TomlTable, sink: DiagnosticSink): ArtifactEntry {
+/** Lowers one `[[artifacts]]` table (findings about it go to `sink`). */
+export function lowerArtifact(t: TomlTable, sink: DiagnosticSink): ArtifactEntry {
   const nameField = readString(t, 'name', 'an [[artifacts]] entry', sink, true);
   const where = nameField ? `artifact "${nameField.value}"` : 'an [[artifacts]] entry';
   const type = readString(t, 'type', where, sink, true);

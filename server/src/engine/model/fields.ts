@@ -14,11 +14,11 @@ export interface Field<T> {
  * were most of the objects a 50k workspace keeps (each one copied by every young-generation GC
  * while the workspace loads). Spans are made when asked for, which is rare outside reporting.
  */
-class PackedField<T> implements Field<T> {
-  private readonly s: number;
-  private readonly e: number;
-  private readonly ks: number;
-  private readonly ke: number;
+export class PackedField<T> implements Field<T> {
+  private s: number;
+  private e: number;
+  private ks: number;
+  private ke: number;
 
   constructor(
     readonly value: T,
@@ -37,6 +37,17 @@ class PackedField<T> implements Field<T> {
 
   get keySpan(): Span {
     return { start: this.ks, end: this.ke };
+  }
+
+  /**
+   * Moves every offset at or past `at` by `delta`: an edit before it in an open document, whose
+   * fields past the edit are carried into the next version instead of being read again.
+   */
+  shift(at: number, delta: number): void {
+    if (this.s >= at) this.s += delta;
+    if (this.e >= at) this.e += delta;
+    if (this.ks >= at) this.ks += delta;
+    if (this.ke >= at) this.ke += delta;
   }
 
   /** Plain data when serialised (JSON and logs see what a literal Field shows). */

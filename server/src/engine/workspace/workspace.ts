@@ -8,6 +8,7 @@ import { WorkspaceIndex } from './index';
 import type { Diagnostic } from '../diagnostics/diagnostic';
 import { runRules, RuleMemo, type RuleOptions } from '../diagnostics/rules';
 import { DiskCache } from './diskCache';
+import { reanalyzeCollectionEdit } from './incremental';
 
 /** Options of a workspace. */
 export interface WorkspaceOptions {
@@ -101,7 +102,12 @@ export class Workspace {
     // The size limit holds for an editor's text too (UTF-8 bytes are never fewer than UTF-16 units).
     const max = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const bytes = text.length > max ? text.length : text.length * 3 > max ? Buffer.byteLength(text, 'utf8') : 0;
-    const sf = bytes > max ? tooLarge(file, fileKindOf(file) ?? 'toml', bytes, max, version) : analyzeText(file, fileKindOf(file) ?? 'toml', text, version);
+    const prev = this.files.get(file);
+    // Typing in a big open collection re-reads only the artifact element it is in (incremental.ts).
+    const sf =
+      bytes > max
+        ? tooLarge(file, fileKindOf(file) ?? 'toml', bytes, max, version)
+        : ((prev && reanalyzeCollectionEdit(prev, text, version)) ?? analyzeText(file, fileKindOf(file) ?? 'toml', text, version));
     this.files.set(file, sf);
     this.revision++;
     return sf;
