@@ -6,7 +6,7 @@ import { decodeToml } from '../toml/decode';
 import { type SourceFile, analyzeText } from './sourceFile';
 import { WorkspaceIndex } from './index';
 import type { Diagnostic } from '../diagnostics/diagnostic';
-import { runRules, RuleMemo, type RuleOptions } from '../diagnostics/rules';
+import { runRuleUnits, RuleMemo, type RuleOptions } from '../diagnostics/rules';
 import { DiskCache } from './diskCache';
 import { reanalyzeCollectionEdit } from './incremental';
 
@@ -32,6 +32,16 @@ function tooLarge(file: string, kind: FileKind, size: number, max: number, versi
   return sf;
 }
 
+/** The diagnostics of one revision, with what they were computed from. */
+interface DiagnosticsState {
+  revision: number;
+  byFile: Map<string, Diagnostic[]>;
+  /** The rule units' findings (see runRuleUnits). */
+  units: readonly Diagnostic[][];
+  /** The SourceFile held for each file. */
+  sources: Map<string, SourceFile>;
+}
+
 /**
  * The set of SkillMeat files being checked, and the analyses over them. Files come from disk
  * (scan, load) or from an editor (setText); every change bumps the revision, and the index and
@@ -41,7 +51,7 @@ export class Workspace {
   private readonly files = new Map<string, SourceFile>();
   private revision = 0;
   private indexCache?: { revision: number; index: WorkspaceIndex };
-  private diagCache?: { revision: number; byFile: Map<string, Diagnostic[]> };
+  private diagCache?: DiagnosticsState;
 
   /** Disk facts for the rules and composite discovery, kept until the disk changes (invalidate). */
   private readonly disk: DiskCache;
@@ -191,20 +201,68 @@ export class Workspace {
     return this.indexCache.index;
   }
 
-  /** Every file's diagnostics (local and cross-file), sorted by position. */
+  /**
+   * Every file's diagnostics (local and cross-file), sorted by position. After an edit, only the
+   * files whose own findings or whose rule units' findings changed get a new list; every other
+   * file keeps its list (the same array), which is also what tells the publisher "unchanged".
+   */
   diagnostics(): Map<string, Diagnostic[]> {
-    if (this.diagCache?.revision !== this.revision) {
-      const byFile = new Map<string, Diagnostic[]>();
-      for (const sf of this.files.values()) byFile.set(sf.file, [...sf.local]);
-      for (const d of runRules(this.index(), this.disk, this.options.rules ?? {}, this.memo, this.disk.generation)) {
+    if (this.diagCache?.revision === this.revision) return this.diagCache.byFile;
+    const units = runRuleUnits(this.index(), this.disk, this.options.rules ?? {}, this.memo, this.disk.generation);
+    const prev = this.diagCache;
+    const dirty = prev ? this.dirtyFiles(prev, units) : undefined;
+    const byFile = dirty ? new Map(prev!.byFile) : new Map<string, Diagnostic[]>();
+    const wanted = (file: string) => dirty === undefined || dirty.has(file);
+    const touched: Diagnostic[][] = [];
+    for (const file of dirty ?? this.files.keys()) {
+      const sf = this.files.get(file);
+      if (sf) byFile.set(file, [...sf.local]);
+      else byFile.delete(file);
+    }
+    for (const unit of units) {
+      for (const d of unit) {
+        if (!wanted(d.file)) continue;
         const list = byFile.get(d.file);
         if (list) list.push(d);
         else byFile.set(d.file, [d]);
       }
-      for (const list of byFile.values()) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
-      this.diagCache = { revision: this.revision, byFile };
     }
-    return this.diagCache.byFile;
+    for (const file of dirty ?? byFile.keys()) {
+      const list = byFile.get(file);
+      if (list && list.length > 1) touched.push(list);
+    }
+    for (const list of touched) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    this.diagCache = { revision: this.revision, byFile, units, sources: new Map(this.files) };
+    return byFile;
+  }
+
+  /**
+   * The files whose diagnostics may differ from `prev`'s: those replaced, added or removed, and
+   * those named by a rule unit that is new or gone (unchanged units hand back the same array).
+   * Undefined when so much changed that building every list again is simpler.
+   */
+  private dirtyFiles(prev: DiagnosticsState, units: readonly Diagnostic[][]): Set<string> | undefined {
+    const dirty = new Set<string>();
+    for (const [file, sf] of this.files) if (prev.sources.get(file) !== sf) dirty.add(file);
+    for (const file of prev.sources.keys()) if (!this.files.has(file)) dirty.add(file);
+    const mark = (unit: readonly Diagnostic[]) => {
+      for (const d of unit) dirty.add(d.file);
+    };
+    if (units.length === prev.units.length) {
+      // The usual case (no file added or removed): units in the same places.
+      for (let i = 0; i < units.length; i++) {
+        if (units[i] !== prev.units[i]) {
+          mark(units[i]);
+          mark(prev.units[i]);
+        }
+      }
+    } else {
+      const before = new Set(prev.units);
+      const now = new Set(units);
+      for (const unit of units) if (!before.has(unit)) mark(unit);
+      for (const unit of prev.units) if (!now.has(unit)) mark(unit);
+    }
+    return dirty.size > this.files.size / 4 ? undefined : dirty;
   }
 
   /** The diagnostics of one file. */

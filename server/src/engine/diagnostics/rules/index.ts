@@ -115,12 +115,15 @@ function collectionDeps(index: WorkspaceIndex, c: CollectionInfo, host: Host, op
   return deps;
 }
 
-/** Runs every cross-file rule over the index (reusing unchanged units from `memo`) and returns their findings. */
-export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions, memo = new RuleMemo(), diskGeneration = 0): Diagnostic[] {
-  const out: Diagnostic[] = [];
+/**
+ * Runs every cross-file rule over the index (reusing unchanged units from `memo`) and returns
+ * their findings unit by unit: an unchanged unit hands back the same array as before, which
+ * lets the workspace rebuild only the files whose findings may have changed.
+ */
+export function runRuleUnits(index: WorkspaceIndex, host: Host, options: RuleOptions, memo = new RuleMemo(), diskGeneration = 0): readonly Diagnostic[][] {
+  const out: Diagnostic[][] = [];
   for (const c of index.collections) {
-    append(
-      out,
+    out.push(
       memo.get(c.source, collectionDeps(index, c, host, options, diskGeneration), () => {
         const ctx = new RuleContext(index, host, options);
         checkCollection(ctx, c);
@@ -134,7 +137,7 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
     // The lock's findings read the collection's interface, not its text: typing in the
     // collection leaves them, and typing in the lock leaves the collection's.
     if (c.lock) {
-      append(out, memo.get(c.lock.source, [collectionInterface(c)], () => {
+      out.push(memo.get(c.lock.source, [collectionInterface(c)], () => {
         const ctx = new RuleContext(index, host, options);
         checkLock(ctx, c);
         return ctx.all();
@@ -142,7 +145,7 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
     }
   }
   for (const d of index.deployments) {
-    append(out, memo.get(d.source, deploymentDeps(index, d.model), () => {
+    out.push(memo.get(d.source, deploymentDeps(index, d.model), () => {
       const ctx = new RuleContext(index, host, options);
       checkDeployment(ctx, d);
       return ctx.all();
@@ -150,7 +153,7 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
   }
   for (const sf of index.others) {
     if (sf.model?.kind !== 'skip-prefs') continue;
-    append(out, memo.get(sf, [], () => {
+    out.push(memo.get(sf, [], () => {
       const ctx = new RuleContext(index, host, options);
       checkSkipPrefsFile(ctx, sf);
       return ctx.all();
@@ -158,7 +161,14 @@ export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions
   }
   const global = new RuleContext(index, host, options);
   checkDuplicateUuids(global, memo.sharedUuids(index.collections));
-  append(out, global.all());
+  out.push(global.all());
+  return out;
+}
+
+/** Runs every cross-file rule over the index (reusing unchanged units from `memo`) and returns their findings. */
+export function runRules(index: WorkspaceIndex, host: Host, options: RuleOptions, memo = new RuleMemo(), diskGeneration = 0): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const unit of runRuleUnits(index, host, options, memo, diskGeneration)) append(out, unit);
   return out;
 }
 
