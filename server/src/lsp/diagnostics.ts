@@ -57,6 +57,10 @@ export class DiagnosticsPublisher {
   private readonly pulled = new Map<string, { list: readonly Diagnostic[]; items: LspDiagnostic[]; resultId: string }>();
   /** URIs of files not open in the editor (ours, computed once per path). */
   private readonly fileUris = new Map<string, string>();
+  /** The workspace's diagnostics computation last published from (-1: none; visit every file). */
+  private seenGeneration = -1;
+  /** The workspace that generation counts in (the server replaces its workspace on a rebuild). */
+  private seenWorkspace?: Workspace;
   /** Time from the first change of a batch to its diagnostics being sent, in ms. */
   readonly timing = { last: -1, max: 0, count: 0 };
 
@@ -88,6 +92,7 @@ export class DiagnosticsPublisher {
 
   /** Makes the next flush send every file again (after a severity change). */
   forget(): void {
+    this.seenGeneration = -1;
     for (const p of this.published.values()) {
       p.key = '';
       p.items = undefined;
@@ -218,8 +223,16 @@ export class DiagnosticsPublisher {
       else this.published.set(file, { uri, key, version, items: list });
     };
     const later = new Set(last);
-    for (const file of all.keys()) if (!later.has(file)) visit(file);
-    for (const file of [...this.published.keys()]) if (!all.has(file) && !later.has(file)) visit(file);
+    // After an edit only a few files' lists change: visit those, not the whole workspace.
+    const dirty = this.seenGeneration < 0 || this.seenWorkspace !== ws ? undefined : ws.changedSince(this.seenGeneration);
+    this.seenGeneration = ws.diagnosticsGeneration;
+    this.seenWorkspace = ws;
+    if (dirty) {
+      for (const file of dirty) if (!later.has(file)) visit(file);
+    } else {
+      for (const file of all.keys()) if (!later.has(file)) visit(file);
+      for (const file of [...this.published.keys()]) if (!all.has(file) && !later.has(file)) visit(file);
+    }
     for (const file of later) visit(file);
     return changed;
   }

@@ -52,6 +52,10 @@ export class Workspace {
   private revision = 0;
   private indexCache?: { revision: number; index: WorkspaceIndex };
   private diagCache?: DiagnosticsState;
+  /** Counts the diagnostics computations; see changedSince. */
+  private diagGeneration = 0;
+  /** The files each recent computation changed (undefined: it rebuilt every list). */
+  private readonly changeLog: { generation: number; files: ReadonlySet<string> | undefined }[] = [];
 
   /** Disk facts for the rules and composite discovery, kept until the disk changes (invalidate). */
   private readonly disk: DiskCache;
@@ -233,7 +237,32 @@ export class Workspace {
     }
     for (const list of touched) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     this.diagCache = { revision: this.revision, byFile, units, sources: new Map(this.files) };
+    this.diagGeneration++;
+    this.changeLog.push({ generation: this.diagGeneration, files: dirty });
+    if (this.changeLog.length > 16) this.changeLog.shift();
     return byFile;
+  }
+
+  /** Which computation of diagnostics() the current lists come from (see changedSince). */
+  get diagnosticsGeneration(): number {
+    return this.diagGeneration;
+  }
+
+  /**
+   * The files whose diagnostic lists may have changed since computation `generation` (a
+   * publisher that saw that one visits only these); undefined when any may have.
+   */
+  changedSince(generation: number): ReadonlySet<string> | undefined {
+    if (generation === this.diagGeneration) return new Set();
+    const first = this.changeLog[0];
+    if (!first || first.generation > generation + 1 || generation > this.diagGeneration) return undefined;
+    const out = new Set<string>();
+    for (const entry of this.changeLog) {
+      if (entry.generation <= generation) continue;
+      if (!entry.files) return undefined;
+      for (const f of entry.files) out.add(f);
+    }
+    return out;
   }
 
   /**
