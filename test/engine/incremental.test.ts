@@ -102,4 +102,28 @@ describe('incremental re-checking gives exactly what a fresh check gives', () =>
     ws.setText('/w/collections/main/collection.toml', COLLECTION, 3);
     assert.deepEqual(ws.diagnosticsOf(p).map((d) => d.code), []);
   });
+
+  it('a change of what the cache remembers re-checks the collections holding the changed keys', () => {
+    // The cache's answers, as the server's worker copy holds them.
+    const cached = new Map<string, string>();
+    const ws = new Workspace(host, { rules: { cachedUuid: (_c, type, name) => cached.get(`${type}:${name}`) } });
+    for (const [f, t] of Object.entries(FILES)) ws.setText(f, t);
+    const main = '/w/collections/main/collection.toml';
+    const other = '/w/collections/other/collection.toml';
+    const conflicts = (f: string) => ws.diagnosticsOf(f).filter((d) => d.code === 'uuid-conflict').length;
+    assert.equal(conflicts(main), 0);
+    const untouched = ws.diagnosticsOf(other);
+    // The cache learns another uuid for main's skill pdf-tools (other holds a pdf-tools too).
+    cached.set('skill:pdf-tools', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+    ws.cachedUuidsChanged(new Set(['agent:nothing-here']));
+    assert.equal(conflicts(main), 0, 'no collection holds the reported key: nothing is checked again');
+    ws.cachedUuidsChanged(new Set(['skill:pdf-tools']));
+    assert.equal(conflicts(main), 1);
+    assert.equal(conflicts(other), 1);
+    cached.delete('skill:pdf-tools');
+    ws.cachedUuidsChanged(undefined);
+    assert.equal(conflicts(main), 0, 'an unknown change re-checks every collection');
+    assert.equal(conflicts(other), 0);
+    assert.deepEqual(ws.diagnosticsOf(other), untouched);
+  });
 });

@@ -13,6 +13,7 @@ import { diskRelevance } from '../engine/features';
 import { defaultCollectionsRoot } from '../host/locations';
 import { defaultCachePath } from '../engine/cache/db';
 import { CacheService } from './cache';
+import { RemoteLiveCache } from '../engine/cache/remote';
 import type { Clock } from './clock';
 import { OpenDocuments } from './documents';
 import { DiagnosticsPublisher } from './diagnostics';
@@ -127,9 +128,10 @@ export class Session {
         index: () => this.ws.index(),
         log: (m) => this.log(m),
         rulesChanged: () => {
-          // A new lookup function is what tells the memoised rules their input changed; the
-          // disk facts stay (invalidate() would throw them away for nothing).
-          this.ws.setRuleOptions(this.ruleOptions());
+          // Only the collections holding a changed key are checked again (a worker cache says
+          // which); the disk facts stay (invalidate() would throw them away for nothing).
+          const live = this.cache?.live;
+          this.ws.cachedUuidsChanged(live instanceof RemoteLiveCache ? live.takeChangedUuidKeys() : undefined);
           this.publisher.schedule();
         },
       },

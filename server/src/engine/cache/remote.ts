@@ -80,6 +80,8 @@ export class RemoteLiveCache extends LiveCache {
   private readonly worker: Worker;
   private readonly tracker = new SourceTracker();
   private readonly uuidMap = new Map<string, string>();
+  /** The `type:name` keys whose uuid changed since takeChangedUuidKeys (undefined: possibly all). */
+  private changedKeys: Set<string> | undefined = new Set();
   private snap: { status: LiveCacheStatus; refusal: string | null };
   private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private nextId = 1;
@@ -134,6 +136,8 @@ export class RemoteLiveCache extends LiveCache {
         // Applied before any later 'uuidsChanged': the rules re-run on the new Map.
         for (const k of m.del) this.uuidMap.delete(k);
         for (const [k, v] of m.set) this.uuidMap.set(k, v);
+        for (const k of m.del) this.changedKeys?.add(k);
+        for (const [k] of m.set) this.changedKeys?.add(k);
         return;
       case 'uuidsChanged':
         this.ro.uuidsChanged();
@@ -159,6 +163,7 @@ export class RemoteLiveCache extends LiveCache {
     this.calls.clear();
     const had = this.uuidMap.size > 0;
     this.uuidMap.clear();
+    this.changedKeys = undefined;
     if (had) this.ro.uuidsChanged();
     this.ro.changed();
   }
@@ -198,6 +203,16 @@ export class RemoteLiveCache extends LiveCache {
 
   override get db(): undefined {
     return undefined;
+  }
+
+  /**
+   * The `type:name` keys whose remembered uuid changed since the last call, or undefined when
+   * any may have: the server re-checks only the collections holding them.
+   */
+  takeChangedUuidKeys(): ReadonlySet<string> | undefined {
+    const keys = this.changedKeys;
+    this.changedKeys = new Set();
+    return keys;
   }
 
   override uuidOf(type: string, name: string): string | undefined {

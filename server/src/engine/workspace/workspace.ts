@@ -65,9 +65,24 @@ export class Workspace {
     this.disk = new DiskCache(host);
   }
 
-  /** Replaces what the cache tells the rules (e.g. remembered uuids); findings are recomputed. */
-  setRuleOptions(rules: RuleOptions): void {
-    this.options.rules = rules;
+  /**
+   * The uuids the cache remembers changed for these `type:name` keys (undefined: maybe any): the
+   * collections holding one of them are checked again, the others keep their findings.
+   */
+  cachedUuidsChanged(keys: ReadonlySet<string> | undefined): void {
+    if (keys === undefined) this.memo.cacheChanged();
+    else if (keys.size > 0) {
+      const dirs: string[] = [];
+      for (const c of this.index().collections) {
+        for (const a of c.model.artifacts) {
+          if (a.type && a.name && keys.has(`${a.type.value}:${a.name.value}`)) {
+            dirs.push(c.model.dir);
+            break;
+          }
+        }
+      }
+      this.memo.cacheChanged(dirs);
+    } else return;
     this.revision++;
   }
 

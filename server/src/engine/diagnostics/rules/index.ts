@@ -38,6 +38,28 @@ export class RuleMemo {
   private empty = 0;
   /** Path findings of the collections being edited (see PathMemo). */
   readonly paths = new PathMemo();
+  /** Bumped when what the cache remembers may have changed for every collection. */
+  private cacheEpoch = 0;
+  /** Bumped per collection folder when the cache's uuid for one of its artifacts changed. */
+  private readonly cacheEpochs = new Map<string, number>();
+
+  /**
+   * What the cache remembers changed: for the collections in `dirs`, or for all (undefined).
+   * Their units are checked again; the others keep their findings (the uuid-conflict rule reads
+   * the cache only for a collection's own artifacts).
+   */
+  cacheChanged(dirs?: Iterable<string>): void {
+    if (!dirs) {
+      this.cacheEpoch++;
+      return;
+    }
+    for (const d of dirs) this.cacheEpochs.set(d, (this.cacheEpochs.get(d) ?? 0) + 1);
+  }
+
+  /** The cache's version as one collection's rules see it. */
+  cacheVersionOf(dir: string): string {
+    return `${this.cacheEpoch}.${this.cacheEpochs.get(dir) ?? 0}`;
+  }
 
   /**
    * The uuids held by more than one artifact, kept up to date by counting again only the
@@ -107,8 +129,8 @@ function sameDeps(a: unknown[], b: unknown[]): boolean {
 }
 
 /** A collection unit depends on its file, the cache's answers, the disk, and its composites (with their plugin files). */
-function collectionDeps(index: WorkspaceIndex, c: CollectionInfo, host: Host, options: RuleOptions, diskGeneration: number): unknown[] {
-  const deps: unknown[] = [c.source, options.cachedUuid, host, diskGeneration, c.composites.length];
+function collectionDeps(index: WorkspaceIndex, c: CollectionInfo, host: Host, options: RuleOptions, diskGeneration: number, memo: RuleMemo): unknown[] {
+  const deps: unknown[] = [c.source, options.cachedUuid, memo.cacheVersionOf(c.model.dir), host, diskGeneration, c.composites.length];
   if (c.composites.length === 0) return deps;
   for (const k of c.composites) deps.push(k.children.length);
   for (const k of c.composites) deps.push(k.pluginFile ? index.others.find((o) => o.file === k.pluginFile) : undefined);
@@ -124,7 +146,7 @@ export function runRuleUnits(index: WorkspaceIndex, host: Host, options: RuleOpt
   const out: Diagnostic[][] = [];
   for (const c of index.collections) {
     out.push(
-      memo.get(c.source, collectionDeps(index, c, host, options, diskGeneration), () => {
+      memo.get(c.source, collectionDeps(index, c, host, options, diskGeneration, memo), () => {
         const ctx = new RuleContext(index, host, options);
         checkCollection(ctx, c);
         checkCollectionReferences(ctx, c);
