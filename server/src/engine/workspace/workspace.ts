@@ -38,8 +38,6 @@ interface DiagnosticsState {
   byFile: Map<string, Diagnostic[]>;
   /** The rule units' findings (see runRuleUnits). */
   units: readonly Diagnostic[][];
-  /** The SourceFile held for each file. */
-  sources: Map<string, SourceFile>;
 }
 
 /**
@@ -56,6 +54,8 @@ export class Workspace {
   private diagGeneration = 0;
   /** The files each recent computation changed (undefined: it rebuilt every list). */
   private readonly changeLog: { generation: number; files: ReadonlySet<string> | undefined }[] = [];
+  /** Files loaded, set or removed since the diagnostics were last computed. */
+  private touched = new Set<string>();
 
   /** Disk facts for the rules and composite discovery, kept until the disk changes (invalidate). */
   private readonly disk: DiskCache;
@@ -122,6 +122,7 @@ export class Workspace {
       }
     }
     this.files.set(file, sf);
+    this.touched.add(file);
     this.revision++;
     return sf;
   }
@@ -138,6 +139,7 @@ export class Workspace {
         ? tooLarge(file, fileKindOf(file) ?? 'toml', bytes, max, version)
         : ((prev && reanalyzeCollectionEdit(prev, text, version)) ?? analyzeText(file, fileKindOf(file) ?? 'toml', text, version));
     this.files.set(file, sf);
+    this.touched.add(file);
     this.revision++;
     return sf;
   }
@@ -145,7 +147,10 @@ export class Workspace {
   /** Forgets a file (deleted, or closed and no longer a manifest). */
   remove(file: string): boolean {
     const had = this.files.delete(file);
-    if (had) this.revision++;
+    if (had) {
+      this.touched.add(file);
+      this.revision++;
+    }
     return had;
   }
 
@@ -230,7 +235,10 @@ export class Workspace {
     const units = runRuleUnits(this.index(), this.disk, this.options.rules ?? {}, this.memo, this.disk.generation);
     const prev = this.diagCache;
     const dirty = prev ? this.dirtyFiles(prev, units) : undefined;
-    const byFile = dirty ? new Map(prev!.byFile) : new Map<string, Diagnostic[]>();
+    this.touched = new Set();
+    // The map is the workspace's own (callers read it within one call): an edit replaces a few
+    // files' lists in place instead of copying 2,300 entries.
+    const byFile = dirty ? prev!.byFile : new Map<string, Diagnostic[]>();
     const wanted = (file: string) => dirty === undefined || dirty.has(file);
     const touched: Diagnostic[][] = [];
     for (const file of dirty ?? this.files.keys()) {
@@ -251,7 +259,7 @@ export class Workspace {
       if (list && list.length > 1) touched.push(list);
     }
     for (const list of touched) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
-    this.diagCache = { revision: this.revision, byFile, units, sources: new Map(this.files) };
+    this.diagCache = { revision: this.revision, byFile, units };
     this.diagGeneration++;
     this.changeLog.push({ generation: this.diagGeneration, files: dirty });
     if (this.changeLog.length > 16) this.changeLog.shift();
@@ -281,14 +289,12 @@ export class Workspace {
   }
 
   /**
-   * The files whose diagnostics may differ from `prev`'s: those replaced, added or removed, and
+   * The files whose diagnostics may differ from `prev`'s: those loaded, set or removed since, and
    * those named by a rule unit that is new or gone (unchanged units hand back the same array).
    * Undefined when so much changed that building every list again is simpler.
    */
   private dirtyFiles(prev: DiagnosticsState, units: readonly Diagnostic[][]): Set<string> | undefined {
-    const dirty = new Set<string>();
-    for (const [file, sf] of this.files) if (prev.sources.get(file) !== sf) dirty.add(file);
-    for (const file of prev.sources.keys()) if (!this.files.has(file)) dirty.add(file);
+    const dirty = new Set<string>(this.touched);
     const mark = (unit: readonly Diagnostic[]) => {
       for (const d of unit) dirty.add(d.file);
     };
