@@ -6,12 +6,12 @@
  * only those anyway); other changes (disk, settings, cache) after a short debounce.
  */
 import { createHash } from 'node:crypto';
-import type { Connection, Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
+import { DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
 import type { Diagnostic, Workspace } from '../engine';
 import type { Clock } from './clock';
 import type { OpenDocuments } from './documents';
 import type { SeverityOverride } from './settings';
-import { toLspDiagnostic } from './convert';
+import { RULES_URL, toLspDiagnostic } from './convert';
 
 /** What the publisher needs from the server. */
 export interface PublisherDeps {
@@ -36,6 +36,9 @@ interface Published {
 }
 
 const NONE: readonly Diagnostic[] = [];
+
+/** The most diagnostics sent for one file (see convert). */
+export const MAX_PER_FILE = 5000;
 
 /**
  * Whether two lists hold the same finding objects in the same order (the rules hand back an
@@ -121,13 +124,25 @@ export class DiagnosticsPublisher {
     return this.convert(this.deps.ws().diagnosticsOf(file));
   }
 
+  /**
+   * A file's findings as LSP diagnostics, at most MAX_PER_FILE of them: a 5 MB file of empty
+   * tables has millions, which no editor can show, and whose JSON is past what a JS string holds
+   * (the publisher threw and published nothing more). The last one kept says how many were left out.
+   */
   private convert(list: readonly Diagnostic[]): LspDiagnostic[] {
     const uriOf = (f: string): string => this.uriOf(f);
     const overrides = this.deps.overrides();
     const out: LspDiagnostic[] = [];
+    let left = 0;
     for (const d of list) {
       const l = toLspDiagnostic(d, uriOf, overrides);
-      if (l) out.push(l);
+      if (!l) continue;
+      if (out.length < MAX_PER_FILE) out.push(l);
+      else left++;
+    }
+    if (left > 0) {
+      const last = out[out.length - 1];
+      out.push({ range: last.range, severity: DiagnosticSeverity.Information, code: 'too-many-findings', codeDescription: { href: `${RULES_URL}#too-many-findings` }, source: 'skillmeat', message: `${left} more findings in this file are not shown (the first ${MAX_PER_FILE} are); fix these and the rest appear` });
     }
     return out;
   }

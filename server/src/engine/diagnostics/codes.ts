@@ -12,6 +12,7 @@ const rules: RuleInfo[] = [
   { code: 'json-syntax', severity: 'error', summary: 'A plugin.json file is not valid JSON.' },
   { code: 'unreadable-file', severity: 'error', summary: 'The file could not be read (a folder with a manifest name, permissions).' },
   { code: 'file-too-large', severity: 'warning', summary: 'The file is over the size limit and was not parsed.' },
+  { code: 'too-many-findings', severity: 'information', summary: 'The file has more findings than an editor is sent (5,000); this last one counts the rest.' },
   { code: 'missing-key', severity: 'error', summary: 'A key SkillMeat requires is absent.' },
   { code: 'wrong-type', severity: 'error', summary: 'A value has the wrong TOML type (a number where a string belongs, say).' },
   { code: 'native-datetime', severity: 'error', summary: 'A time is a native TOML datetime; SkillMeat reads only quoted ISO-8601 strings and crashes on these.' },

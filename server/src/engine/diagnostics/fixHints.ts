@@ -4,6 +4,7 @@ export const FIX_HINTS: Record<string, string> = {
   'json-syntax': 'Correct the JSON at the marked place.',
   'unreadable-file': 'Make it a readable file, or rename the folder.',
   'file-too-large': 'Split the file, or raise `skillmeat.maxFileSizeMB` / `--max-file-size`.',
+  'too-many-findings': 'Fix the findings shown (often one mistake repeated, such as a generated file gone wrong); `skillmeat-ls check` lists them all.',
   'missing-key': 'Add the key; SkillMeat refuses to load the entry without it.',
   'wrong-type': 'Write the value with the type named in the message (quote strings, no quotes on integers).',
   'native-datetime': 'Quote the time: `added = "2026-02-03T09:30:00"` (quick fix).',
