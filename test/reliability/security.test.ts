@@ -166,14 +166,10 @@ describe('reliability: untrusted workspaces', function () {
       }
     }));
 
-    // BUG (LSP, server/src/lsp/diskSync.ts syncManifest; reported, not fixed here): a manifest that
-    // is itself a symlink (collections/x/collection.toml → a file outside the workspace) is skipped
-    // by every scan, but once the file watcher reports it, syncManifest calls ws.load on it
-    // whatever its kind (it only fingerprints plain files) and load reads through the link: the
-    // outside file's content becomes a collection (its name in skillmeat/status and hovers, its
-    // rows in the cache). syncManifest should treat anything but a plain file as absent, as the
-    // scan does. Un-skip when fixed.
-    it.skip('through the real server, a manifest that is a symlink out is never read (BUG: the watcher path loads it)', async () => {
+    // A manifest that is itself a symlink (collections/x/collection.toml → a file outside the
+    // workspace) is skipped by every scan; the file watcher's path must skip it too (it used to
+    // load it, and the outside file's content became a collection in status, hovers and cache).
+    it('through the real server, a manifest that is a symlink out is never read, the watcher path included', async () => {
       const home = new Scratch('skillmeat-rel-home-');
       const client = new TestClient({ ...CHILD_ENV, HOME: home.root, SKILLMEAT_HOME: home.root });
       try {

@@ -137,7 +137,9 @@ export class DiskSync {
     const ws = this.deps.ws();
     if (this.deps.isOpen(file)) return false;
     const st = ws.host.stat(file);
-    if (!st || !this.deps.wanted(file)) {
+    // As for a scan, a manifest name that is a symlink (or a socket…) is not a manifest: reading
+    // it would read whatever it points at, maybe outside the workspace.
+    if (!st || st.kind === 'symlink' || st.kind === 'other' || !this.deps.wanted(file)) {
       this.fingerprints.delete(file);
       const had = ws.remove(file);
       if (had) this.stats.removals++;

@@ -322,7 +322,8 @@ export class Session {
     const file = this.docs.closed(uri);
     if (!file) return;
     // Back to what a scan would hold: the disk's manifest inside the roots, nothing otherwise.
-    if (this.config.host.stat(file) && isManifestName(path.basename(file)) && this.wanted(file)) this.ws.load(file);
+    const st = this.config.host.stat(file);
+    if (st && (st.kind === 'file' || st.kind === 'directory') && isManifestName(path.basename(file)) && this.wanted(file)) this.ws.load(file);
     else this.ws.remove(file);
     this.changed();
   }
