@@ -7,12 +7,17 @@ const ID = '0004_collection_artifacts_uuid';
 const LEGACY_COLUMNS = ['collection_id', 'artifact_id', 'added_at', 'tags_json'] as const;
 const TAGS_JSON = "tags_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags_json) AND json_type(tags_json) = 'array')";
 
+/** Logs the rows naming no artifact; also run by the squashed 0001 → head path (squash.ts). */
+export const LOG_ORPHANS = logOrphansSql(ID, 'collection_artifacts', LEGACY_COLUMNS);
+/** Puts the logged rows back; also run by the squashed head → 0001 path (squash.ts). */
+export const RESTORE_ORPHANS = restoreOrphansStep(ID, 'collection_artifacts', LEGACY_COLUMNS, { column: 'collection_id', table: 'collections', key: 'id' });
+
 /** collection_artifacts keyed by (collection_id, artifact_uuid), shadow `_artifact_id_backup`. */
 export const m0004: Migration = {
   id: ID,
   description: 'collection_artifacts: artifact_id → artifact_uuid FK ON DELETE CASCADE; orphans logged',
   up: [
-    logOrphansSql(ID, 'collection_artifacts', LEGACY_COLUMNS),
+    LOG_ORPHANS,
     rebuild('collection_artifacts', {
       create: `CREATE TABLE collection_artifacts (
   collection_id TEXT NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
@@ -52,6 +57,6 @@ export const m0004: Migration = {
       ],
       dropsIndexes: ['ix_collection_artifacts_artifact_uuid'],
     }),
-    restoreOrphansStep(ID, 'collection_artifacts', LEGACY_COLUMNS, { column: 'collection_id', table: 'collections', key: 'id' }),
+    RESTORE_ORPHANS,
   ],
 };

@@ -5,12 +5,17 @@ import type { Migration } from './types';
 const ID = '0005_group_artifacts_uuid';
 const LEGACY_COLUMNS = ['group_id', 'artifact_id', 'position', 'added_at'] as const;
 
+/** Logs the rows naming no artifact; also run by the squashed 0001 → head path (squash.ts). */
+export const LOG_ORPHANS = logOrphansSql(ID, 'group_artifacts', LEGACY_COLUMNS);
+/** Puts the logged rows back; also run by the squashed head → 0001 path (squash.ts). */
+export const RESTORE_ORPHANS = restoreOrphansStep(ID, 'group_artifacts', LEGACY_COLUMNS, { column: 'group_id', table: 'groups', key: 'id' });
+
 /** group_artifacts keyed by (group_id, artifact_uuid), shadow `_artifact_id_backup`. */
 export const m0005: Migration = {
   id: ID,
   description: 'group_artifacts: artifact_id → artifact_uuid FK ON DELETE CASCADE; orphans logged',
   up: [
-    logOrphansSql(ID, 'group_artifacts', LEGACY_COLUMNS),
+    LOG_ORPHANS,
     rebuild('group_artifacts', {
       create: `CREATE TABLE group_artifacts (
   group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
@@ -50,6 +55,6 @@ export const m0005: Migration = {
       ],
       dropsIndexes: ['ix_group_artifacts_artifact_uuid'],
     }),
-    restoreOrphansStep(ID, 'group_artifacts', LEGACY_COLUMNS, { column: 'group_id', table: 'groups', key: 'id' }),
+    RESTORE_ORPHANS,
   ],
 };

@@ -6,12 +6,17 @@ import type { Migration } from './types';
 const ID = '0006_artifact_tags_uuid';
 const LEGACY_COLUMNS = ['artifact_id', 'tag_id', 'created_at'] as const;
 
+/** Logs the rows naming no artifact; also run by the squashed 0001 → head path (squash.ts). */
+export const LOG_ORPHANS = logOrphansSql(ID, 'artifact_tags', LEGACY_COLUMNS);
+/** Puts the logged rows back; also run by the squashed head → 0001 path (squash.ts). */
+export const RESTORE_ORPHANS = restoreOrphansStep(ID, 'artifact_tags', LEGACY_COLUMNS, { column: 'tag_id', table: 'tags', key: 'id' });
+
 /** artifact_tags keyed by (artifact_uuid, tag_id), shadow `_artifact_id_backup`. */
 export const m0006: Migration = {
   id: ID,
   description: 'artifact_tags: artifact_id → artifact_uuid FK ON DELETE CASCADE; orphans logged',
   up: [
-    logOrphansSql(ID, 'artifact_tags', LEGACY_COLUMNS),
+    LOG_ORPHANS,
     rebuild('artifact_tags', {
       create: `CREATE TABLE artifact_tags (
   artifact_uuid TEXT NOT NULL REFERENCES artifacts (uuid) ON DELETE CASCADE,
@@ -41,6 +46,6 @@ export const m0006: Migration = {
         'FROM artifact_tags AS n JOIN artifacts AS a ON a.uuid = n.artifact_uuid ORDER BY 1, 2',
       indexes: ['CREATE INDEX ix_artifact_tags_tag_id ON artifact_tags (tag_id)'],
     }),
-    restoreOrphansStep(ID, 'artifact_tags', LEGACY_COLUMNS, { column: 'tag_id', table: 'tags', key: 'id' }),
+    RESTORE_ORPHANS,
   ],
 };

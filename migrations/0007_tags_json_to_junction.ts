@@ -143,9 +143,11 @@ const UP_ORIGINALS_KEEP =
   "SELECT ca.collection_id, ca.artifact_uuid, ca.tags_json, coalesce(r.tag_order, '[]') FROM collection_artifacts AS ca " +
   "LEFT JOIN m7_regenerated AS r ON r.u = ca.artifact_uuid WHERE ca.tags_json IS NOT coalesce(r.text, '[]')";
 const UP_DROP_TEMP = ['m7_regenerated', 'm7_items', 'm7_slugs', 'm7_entries', 'm7_names', 'm7_raw', 'm7_collections'].map((t) => `DROP TABLE temp.${t}`);
-const UP_DROP_LINKS = ['DROP TABLE temp.m7_links', 'DROP TABLE temp.m7_now'];
+/** Drops the temp tables up's rebuild reads; shared with squash.ts. */
+export const UP_DROP_LINKS = ['DROP TABLE temp.m7_links', 'DROP TABLE temp.m7_now'];
 
-const toJunction: ScriptStep = {
+/** Also run by the squashed 0001 → head path (squash.ts), over views that show the 0006 state. */
+export const toJunction: ScriptStep = {
   kind: 'script',
   name: 'tags_json arrays → ordered links for the artifact_tags copy (v6: set-based, originals in copy tables)',
   sql: [
@@ -233,7 +235,8 @@ const DOWN_ORIGINALS_INDEX = `CREATE INDEX ${ORIGINALS_TABLE}_key ON ${ORIGINALS
 const DOWN_STALE =
   `SELECT count(*) AS n FROM ${ORIGINALS_TABLE} AS o JOIN collection_artifacts AS ca ON ca.collection_id = o.collection_id AND ca.artifact_uuid = o.artifact_uuid ` +
   "LEFT JOIN m7_current AS c ON c.u = o.artifact_uuid WHERE o.tag_order IS NOT coalesce(c.tag_order, '[]')";
-const DOWN_TAGS_JSON =
+/** The tags_json down writes (aliases: `o` the original copy row, `c` m7_current); shared with squash.ts. */
+export const DOWN_TAGS_JSON =
   "CASE WHEN o.artifact_uuid IS NOT NULL AND o.tag_order = coalesce(c.tag_order, '[]') THEN o.tags_json ELSE coalesce(c.text, '[]') END";
 const DOWN_POSITIONED_INDEX = `CREATE INDEX ${POSITIONED_TABLE}_key ON ${POSITIONED_TABLE} (artifact_uuid, tag_id)`;
 // A position marks a link born from a tags list; those go back into the arrays and leave the
@@ -249,7 +252,8 @@ const TAGS_UNUSED_DELETE =
   `DELETE FROM tags WHERE id IN (SELECT id FROM ${CREATED_TABLE}) AND NOT EXISTS (SELECT 1 FROM artifact_tags AS a WHERE a.tag_id = tags.id)`;
 const DOWN_DROP = [`DROP TABLE ${ORIGINALS_TABLE}`, `DROP TABLE ${POSITIONED_TABLE}`, `DROP TABLE ${CREATED_TABLE}`, 'DROP TABLE temp.m7_current', 'DROP TABLE temp.m7_items'];
 
-const currentLists: ScriptStep = {
+/** Also run by the squashed head → 0001 path (squash.ts). */
+export const currentLists: ScriptStep = {
   kind: 'script',
   name: 'tag lists from the positioned artifact_tags rows (v6: set-based)',
   sql: [DOWN_ITEMS, DOWN_ITEMS_INDEX, DOWN_CURRENT, DOWN_CURRENT_INDEX, DOWN_ORIGINALS_INDEX, DOWN_POSITIONED_INDEX, DOWN_STALE],
@@ -266,7 +270,8 @@ const currentLists: ScriptStep = {
   },
 };
 
-const listLinksRemove: ScriptStep = {
+/** Also run by the squashed head → 0001 path (squash.ts). */
+export const listLinksRemove: ScriptStep = {
   kind: 'script',
   name: 'tags created by up removed unless linked (v6: copy tables)',
   sql: [CREATED_COUNT, TAGS_UNUSED_DELETE, ...DOWN_DROP],

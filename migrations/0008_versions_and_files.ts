@@ -3,6 +3,10 @@
 // current version so the table is never empty for known content.
 import type { Migration } from './types';
 
+/** Each artifact's current version; also run by the squashed 0001 → head path (squash.ts). */
+export const VERSIONS_BACKFILL = `INSERT INTO artifact_versions (artifact_uuid, content_hash, parent_hash, status, change_origin, created_at)
+SELECT uuid, content_hash, NULL, 'current', 'sync', updated_at FROM artifacts WHERE content_hash IS NOT NULL AND content_hash <> '' ORDER BY id`;
+
 /** artifact_versions (one `current` per artifact) and artifact_files (one primary per version). */
 export const m0008: Migration = {
   id: '0008_versions_and_files',
@@ -29,8 +33,7 @@ export const m0008: Migration = {
 )`,
     'CREATE UNIQUE INDEX ux_artifact_files_one_primary ON artifact_files (version_id) WHERE is_primary = 1',
     'CREATE INDEX ix_artifact_files_version_sort ON artifact_files (version_id, sort)',
-    `INSERT INTO artifact_versions (artifact_uuid, content_hash, parent_hash, status, change_origin, created_at)
-SELECT uuid, content_hash, NULL, 'current', 'sync', updated_at FROM artifacts WHERE content_hash IS NOT NULL AND content_hash <> '' ORDER BY id`,
+    VERSIONS_BACKFILL,
     // The partial unique index is what makes "one current version" a constraint, not a hope;
     // built after the backfill, which is cheaper than keeping it up to date row by row.
     // No hash indexes: lineage walks stay within one artifact, which UNIQUE already indexes.

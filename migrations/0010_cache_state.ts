@@ -3,6 +3,12 @@
 // name, deployment records and lock entries from the TOML files, and collection manifest paths.
 import type { Migration } from './types';
 
+// Statements the squashed 0001 ↔ head paths (squash.ts) run as they are.
+export const CACHE_META_FILL = "INSERT INTO cache_meta (key, value) VALUES ('generation', 0), ('format', 'skillmeat-vscode-cache')";
+export const UUID_REGISTRY_FILL = 'INSERT INTO uuid_registry (type_name, uuid, first_seen, last_seen) SELECT id, uuid, created_at, updated_at FROM artifacts ORDER BY id';
+export const MANIFEST_PATH_ADD = 'ALTER TABLE collections ADD COLUMN manifest_path TEXT';
+export const MANIFEST_PATH_DROP = ['DROP INDEX ux_collections_manifest_path', 'ALTER TABLE collections DROP COLUMN manifest_path'] as const;
+
 /** Head-only tables and columns for the VS Code cache. */
 export const m0010: Migration = {
   id: '0010_cache_state',
@@ -12,17 +18,17 @@ export const m0010: Migration = {
   key TEXT PRIMARY KEY NOT NULL,
   value
 ) WITHOUT ROWID`,
-    "INSERT INTO cache_meta (key, value) VALUES ('generation', 0), ('format', 'skillmeat-vscode-cache')",
+    CACHE_META_FILL,
     `CREATE TABLE uuid_registry (
   type_name TEXT PRIMARY KEY NOT NULL CHECK (instr(type_name, ':') > 1),
   uuid TEXT NOT NULL UNIQUE CHECK (length(uuid) = 32 AND uuid NOT GLOB '*[^0-9a-f]*'),
   first_seen TEXT NOT NULL,
   last_seen TEXT NOT NULL
 )`,
-    'INSERT INTO uuid_registry (type_name, uuid, first_seen, last_seen) SELECT id, uuid, created_at, updated_at FROM artifacts ORDER BY id',
+    UUID_REGISTRY_FILL,
     'ALTER TABLE artifacts ADD COLUMN missing_since TEXT',
     'CREATE INDEX ix_artifacts_missing_since ON artifacts (missing_since) WHERE missing_since IS NOT NULL',
-    'ALTER TABLE collections ADD COLUMN manifest_path TEXT',
+    MANIFEST_PATH_ADD,
     'CREATE UNIQUE INDEX ux_collections_manifest_path ON collections (manifest_path) WHERE manifest_path IS NOT NULL',
     // Not a join table: a deployed record exists in its TOML file whether or not the cache
     // knows the artifact, so losing the artifact clears the link instead of the record.
@@ -64,8 +70,7 @@ export const m0010: Migration = {
   down: [
     'DROP TABLE lock_entries',
     'DROP TABLE deployments',
-    'DROP INDEX ux_collections_manifest_path',
-    'ALTER TABLE collections DROP COLUMN manifest_path',
+    ...MANIFEST_PATH_DROP,
     'DROP INDEX ix_artifacts_missing_since',
     'ALTER TABLE artifacts DROP COLUMN missing_since',
     'DROP TABLE uuid_registry',

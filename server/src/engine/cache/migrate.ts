@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Database } from 'sql.js';
 import { MIGRATIONS } from '../../../../migrations';
 import type { Migration, MigrationContext, MigrationDb, MigrationStatement, MigrationStep, Row, SqlValue } from '../../../../migrations';
+import { SQUASH_BASE, downBlocker, schemaDifferences, schemaObjects, squashedDown, squashedUp, upBlocker, type SchemaObject } from '../../../../migrations/squash';
 import { cacheError, messageOf, type CacheError } from './errors';
 
 /** Bookkeeping tables; the leading underscore keeps them apart from the product schema. */
@@ -70,6 +71,12 @@ export interface MigrateOptions {
   migrations?: readonly Migration[];
   /** The clock, injected so tests are repeatable. */
   now?: () => Date;
+  /**
+   * Whether a run from exactly 0001_legacy_schema to head (up) or back (down) may take the
+   * squashed path (one transaction instead of the chain; decision 0007). Default true; false
+   * forces the chain, which is what the equivalence tests compare against.
+   */
+  squash?: boolean;
 }
 
 /** One migration that ran (or would run, in a dry run). */
@@ -95,6 +102,11 @@ export interface MigrateResult {
   compacted?: boolean;
   sql?: string[];
   error?: CacheError;
+  /**
+   * Set when the run could take the squashed path: whether it did, and if not, why the chain
+   * ran instead (the result is then the chain's, failures included).
+   */
+  squash?: { used: boolean; reason?: string };
 }
 
 /** sha256 of a migration's definition text (SQL and script names), CRLF normalised. */
@@ -438,6 +450,38 @@ function objectsOf(db: MigrationDb, table: string): string[] {
     .map((r) => String(r.name));
 }
 
+/** What a migration's script steps get: the clock, ids, the log, and where notes and restored counts go. */
+function migrationContext(
+  mdb: SqlJsMigrationDb,
+  id: string,
+  now: () => Date,
+  warnings: string[],
+  restored: Record<string, number>,
+  statements: MigrationStatement[],
+): MigrationContext {
+  let logStatement: MigrationStatement | undefined;
+  return {
+    migrationId: id,
+    now: () => naiveIso(now()),
+    newId: () => randomBytes(16).toString('hex'),
+    log(table, kind, row) {
+      if (!logStatement) statements.push((logStatement = mdb.prepare('INSERT INTO _migration_log (migration, table_name, kind, row_json, logged_at) VALUES (?, ?, ?, ?, ?)')));
+      logStatement.run([id, table, kind, JSON.stringify(row), naiveIso(now())]);
+    },
+    logged(table, kind) {
+      return mdb
+        .all('SELECT row_json FROM _migration_log WHERE migration = ? AND table_name = ? AND kind = ? ORDER BY seq', [id, table, kind])
+        .map((r) => JSON.parse(String(r.row_json)) as unknown);
+    },
+    restored(table, count) {
+      restored[table] = (restored[table] ?? 0) + count;
+    },
+    note(message) {
+      warnings.push(`${id}: ${message}`);
+    },
+  };
+}
+
 function applyOne(
   db: Database,
   mdb: SqlJsMigrationDb,
@@ -460,28 +504,8 @@ function applyOne(
     inTransaction = true;
     mdb.takeWrites();
     mdb.exec(BOOKKEEPING_SQL);
-    let logStatement: MigrationStatement | undefined;
     const restored: Record<string, number> = {};
-    const ctx: MigrationContext = {
-      migrationId: m.id,
-      now: () => naiveIso(now()),
-      newId: () => randomBytes(16).toString('hex'),
-      log(table, kind, row) {
-        if (!logStatement) statements.push((logStatement = mdb.prepare('INSERT INTO _migration_log (migration, table_name, kind, row_json, logged_at) VALUES (?, ?, ?, ?, ?)')));
-        logStatement.run([m.id, table, kind, JSON.stringify(row), naiveIso(now())]);
-      },
-      logged(table, kind) {
-        return mdb
-          .all('SELECT row_json FROM _migration_log WHERE migration = ? AND table_name = ? AND kind = ? ORDER BY seq', [m.id, table, kind])
-          .map((r) => JSON.parse(String(r.row_json)) as unknown);
-      },
-      restored(table, count) {
-        restored[table] = (restored[table] ?? 0) + count;
-      },
-      note(message) {
-        totals.warnings.push(`${m.id}: ${message}`);
-      },
-    };
+    const ctx = migrationContext(mdb, m.id, now, totals.warnings, restored, statements);
     const list = m[direction];
     for (let i = 0; i < list.length; i++) {
       const step = list[i];
@@ -549,6 +573,139 @@ function applyOne(
     return e instanceof StepFailure ? e.error : cacheError('MIGRATION_FAILED', `${m.id} ${direction}: ${messageOf(e)}`);
   } finally {
     if (fkOff && fkWasOn) db.exec('PRAGMA foreign_keys = ON');
+  }
+}
+
+// --- the squashed path (decision 0007) ------------------------------------------------------
+
+/** The schemas the chain leaves on an empty database, which the squashed paths must match exactly. */
+interface ReferenceSchemas {
+  /** At 0001 after `up --to 0001`. */
+  base: SchemaObject[];
+  /** At head. */
+  head: SchemaObject[];
+  /** At 0001 after the downs from head (rebuilt tables carry their renamed, quoted text); made when first needed. */
+  baseAfterDown?: SchemaObject[];
+}
+
+const REFERENCE_CLOCK = () => new Date(0);
+// Per sql.js build (its Database class): tens of ms of migrating an empty database, once per process.
+const referenceCache = new WeakMap<object, ReferenceSchemas>();
+
+function referenceSchemas(db: Database, needBaseAfterDown: boolean): Required<ReferenceSchemas> | ReferenceSchemas {
+  const Ctor = db.constructor as new () => Database;
+  const cached = referenceCache.get(Ctor);
+  if (cached && (cached.baseAfterDown || !needBaseAfterDown)) return cached;
+  const ref = new Ctor();
+  try {
+    ref.exec('PRAGMA foreign_keys = ON');
+    const step = (direction: 'up' | 'down', to?: string): SchemaObject[] => {
+      const r = execute(ref, direction, { to, squash: false, now: REFERENCE_CLOCK });
+      if (!r.ok) throw new Error(`reference ${direction} run: ${r.error?.message}`);
+      return schemaObjects({ all: (sql: string) => queryRows(ref, sql) });
+    };
+    const schemas: ReferenceSchemas = { base: step('up', SQUASH_BASE), head: step('up') };
+    if (needBaseAfterDown) schemas.baseAfterDown = step('down', SQUASH_BASE);
+    referenceCache.set(Ctor, schemas);
+    return schemas;
+  } finally {
+    ref.close();
+  }
+}
+
+/** Whether `list` is exactly 0001 → head (up) or head → 0001 (down) of this build's own chain. */
+function squashEligible(direction: 'up' | 'down', list: readonly { m: Migration }[], opts: MigrateOptions): boolean {
+  if (opts.dryRun || opts.squash === false) return false;
+  if (opts.migrations !== undefined && opts.migrations !== MIGRATIONS) return false;
+  if (MIGRATIONS[0]?.id !== SQUASH_BASE || list.length !== MIGRATIONS.length - 1 || list.length < 2) return false;
+  const ids = list.map(({ m }) => m.id);
+  if (direction === 'down') ids.reverse();
+  return ids.every((id, i) => id === MIGRATIONS[i + 1].id);
+}
+
+class SquashBlocked extends Error {}
+
+/**
+ * Runs 0001 → head or head → 0001 as one transaction and records it exactly as the chain would
+ * (each migration's `_migrations` row, or their removal; orphan counts; notes). Returns true when
+ * it committed; otherwise everything was rolled back and the reason is returned for the chain
+ * to run instead.
+ */
+function runSquashed(db: Database, direction: 'up' | 'down', list: readonly { m: Migration; seq: number }[], now: () => Date, result: MigrateResult): true | string {
+  const started = performance.now();
+  let refs: ReferenceSchemas;
+  try {
+    refs = referenceSchemas(db, direction === 'down');
+  } catch (e) {
+    return `no reference schema: ${messageOf(e)}`;
+  }
+  const mdb = new SqlJsMigrationDb(db);
+  const before = schemaObjects(mdb);
+  const differs = schemaDifferences(before, direction === 'up' ? refs.base : refs.head);
+  if (differs.length) return `the schema is not exactly this build's ${direction === 'up' ? SQUASH_BASE : 'head'} (${differs.slice(0, 3).join(', ')})`;
+  const target = direction === 'up' ? refs.head : refs.baseAfterDown;
+  if (!target) return 'no reference schema for 0001 after down';
+  const fkWasOn = Number(queryRows(db, 'PRAGMA foreign_keys')[0]?.foreign_keys ?? 0) === 1;
+  if (fkWasOn) db.exec('PRAGMA foreign_keys = OFF');
+  const warnings: string[] = [];
+  const restored = new Map<string, Record<string, number>>();
+  const statements: MigrationStatement[] = [];
+  let inTransaction = false;
+  try {
+    mdb.exec('BEGIN');
+    inTransaction = true;
+    mdb.takeWrites();
+    const blocked = direction === 'up' ? upBlocker(mdb) : downBlocker(mdb);
+    if (blocked) throw new SquashBlocked(blocked);
+    const env = {
+      target,
+      ctx(id: string) {
+        if (!restored.has(id)) restored.set(id, {});
+        return migrationContext(mdb, id, now, warnings, restored.get(id)!, statements);
+      },
+    };
+    if (direction === 'up') squashedUp(mdb, env);
+    else squashedDown(mdb, env);
+    const violations = tablesToCheck(db, mdb.takeWrites()).flatMap((t) => mdb.all(FOREIGN_KEY_CHECK, [t]));
+    if (violations.length) throw new SquashBlocked(`${violations.length} foreign key violation(s) after the squashed run`);
+    const after = schemaDifferences(schemaObjects(mdb), target);
+    if (after.length) throw new SquashBlocked(`the squashed run left a different schema (${after.slice(0, 3).join(', ')})`);
+    const orphans: Record<string, number> = {};
+    const share = Math.round((performance.now() - started) / list.length);
+    for (const { m, seq } of list) {
+      if (direction === 'up') {
+        for (const o of mdb.all("SELECT table_name, count(*) AS n FROM _migration_log WHERE migration = ? AND kind = 'orphan' GROUP BY table_name", [m.id])) {
+          orphans[String(o.table_name)] = (orphans[String(o.table_name)] ?? 0) + Number(o.n);
+        }
+        mdb.run('INSERT INTO _migrations (seq, id, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?, ?)', [seq, m.id, migrationChecksum(m), naiveIso(now()), share]);
+      } else {
+        mdb.run('DELETE FROM _migration_log WHERE migration = ?', [m.id]);
+        mdb.run('DELETE FROM _migrations WHERE id = ?', [m.id]);
+      }
+    }
+    for (const s of statements.splice(0)) s.free();
+    mdb.exec('COMMIT');
+    inTransaction = false;
+    const durationMs = Math.round((performance.now() - started) / list.length);
+    for (const { m } of list) {
+      result.applied.push({ id: m.id, direction, checksum: migrationChecksum(m), durationMs });
+      for (const [t, n] of Object.entries(restored.get(m.id) ?? {})) result.orphansRestored[t] = (result.orphansRestored[t] ?? 0) + n;
+    }
+    for (const [t, n] of Object.entries(orphans)) result.orphansRemoved[t] = (result.orphansRemoved[t] ?? 0) + n;
+    result.warnings.push(...warnings);
+    return true;
+  } catch (e) {
+    for (const s of statements) s.free();
+    if (inTransaction) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // Already rolled back by SQLite.
+      }
+    }
+    return e instanceof SquashBlocked ? e.message : `the squashed run failed: ${messageOf(e)}`;
+  } finally {
+    if (fkWasOn) db.exec('PRAGMA foreign_keys = ON');
   }
 }
 
@@ -635,6 +792,20 @@ function execute(db: Database, direction: 'up' | 'down', opts: MigrateOptions): 
     target = new Ctor(db.export());
     target.exec(`PRAGMA foreign_keys = ${Number(queryRows(db, 'PRAGMA foreign_keys')[0]?.foreign_keys ?? 0) === 1 ? 'ON' : 'OFF'}`);
     recorder = new Recorder();
+  }
+  if (squashEligible(direction, list, opts)) {
+    const untune = tuneForRun(db);
+    try {
+      const squashed = runSquashed(db, direction, list, now, result);
+      if (squashed === true) {
+        result.squash = { used: true };
+        result.compacted = compactIfWasteful(db);
+        return result;
+      }
+      result.squash = { used: false, reason: squashed };
+    } finally {
+      untune();
+    }
   }
   const mdb = new SqlJsMigrationDb(target, recorder);
   const untune = tuneForRun(target);
