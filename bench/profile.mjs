@@ -115,9 +115,14 @@ export function printSummary(s, title, out = (x) => process.stdout.write(x)) {
   for (const [f, ms] of s.functions) out(`  ${ms.toFixed(0).padStart(7)} ms ${pct(ms)}  ${f}\n`);
 }
 
+/**
+ * The newest main-thread profile in a folder. Node names them CPU.<date>.<time>.<pid>.<thread>.<n>;
+ * the cache worker (thread 1 and up) writes its own, often last, and must not be read as the server's.
+ */
 function newestProfile(dir) {
   const list = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
-  return list.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  const main = list.filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  return (main.length ? main : list).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
 /** Runs a scenario with --cpu-prof and prints where the time went. */

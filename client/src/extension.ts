@@ -8,7 +8,7 @@ import { offerMigration, resetMigrationOffer } from './commands/migrateCache';
 import { readConfig, resolveCacheFile, type SkillmeatConfig } from './config';
 import { requireTrust, type ExtensionState } from './state';
 import { ArtifactsTree } from './ui/artifactsTree';
-import { StatusBar } from './ui/statusBar';
+import { StatusBar, isLiveCache } from './ui/statusBar';
 
 /** What activate() returns: the tests in the extension host drive the extension through it. */
 export interface SkillmeatApi {
@@ -71,6 +71,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Skillm
     c.onNotification('skillmeat/indexed', (p: { files?: number; ms?: number }) => {
       output.info(`Indexed ${p.files ?? '?'} SkillMeat files in ${p.ms ?? '?'} ms`);
       tree.scheduleRefresh(100);
+    });
+    // The server's cache: its state drives the tooltip, and a new revision (a migration here or
+    // by the CLI in a terminal, which the server sees on disk) the revision shown.
+    let revision: string | null | undefined;
+    c.onNotification('skillmeat/cacheChanged', (p: unknown) => {
+      if (!isLiveCache(p)) return;
+      statusBar.update({ live: p });
+      if (p.state !== 'opening' && p.revision !== revision) {
+        const first = revision === undefined;
+        revision = p.revision;
+        if (!first) void refreshCacheStatus();
+      }
     });
     try {
       await c.start();

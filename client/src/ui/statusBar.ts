@@ -9,8 +9,38 @@ export interface StatusModel {
   indexing?: string;
   cache?: MigrationStatus;
   cacheError?: string;
+  /** The server's own cache, as its skillmeat/cacheChanged notifications describe it. */
+  live?: LiveCache;
   artifacts?: number;
   trusted: boolean;
+}
+
+/** What the server's skillmeat/cacheChanged notification says of the cache it uses. */
+export interface LiveCache {
+  state: 'opening' | 'ready' | 'behind' | 'unavailable';
+  revision: string | null;
+  unsaved: boolean;
+  file?: string;
+}
+
+/** Whether a notification's payload is a LiveCache (it comes from another process). */
+export function isLiveCache(x: unknown): x is LiveCache {
+  const o = x as LiveCache;
+  return typeof o === 'object' && o !== null && ['opening', 'ready', 'behind', 'unavailable'].includes(o.state) && typeof o.unsaved === 'boolean' && (o.revision === null || typeof o.revision === 'string');
+}
+
+/** The tooltip line for the server's cache. */
+function liveLine(l: LiveCache): string {
+  switch (l.state) {
+    case 'opening':
+      return 'Cache: opening…';
+    case 'ready':
+      return l.unsaved ? 'Cache: up to date in memory, saving shortly' : 'Cache: up to date and saved';
+    case 'behind':
+      return 'Cache: behind this version; the server leaves it untouched until it is migrated';
+    case 'unavailable':
+      return 'Cache: unavailable (diagnostics keep working without it; see the SkillMeat output)';
+  }
 }
 
 /** The shortest readable form of a migration id: its leading number (`0010_cache_state` → r0010). */
@@ -41,6 +71,13 @@ export function renderStatus(m: StatusModel): { text: string; tooltip: string; l
     }
   } else if (m.cacheError) {
     lines.push(`Cache: ${m.cacheError}`);
+  }
+  if (m.live && m.server === 'running') {
+    lines.push(liveLine(m.live));
+    if (m.live.state === 'unavailable' && level === 'normal') {
+      level = 'warning';
+      icon = '$(warning)';
+    }
   }
   if (m.artifacts !== undefined) {
     parts.push(`${m.artifacts} artifact${m.artifacts === 1 ? '' : 's'}`);

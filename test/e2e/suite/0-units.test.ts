@@ -11,7 +11,7 @@ import { describeUuidResult } from '../../../client/src/commands/writeUuids';
 import { linkArgs, lockedHash, relationsFor } from '../../../client/src/commands/linkArtifacts';
 import { describeRows } from '../../../client/src/commands/pruneMissing';
 import { collectionFromSymbols, containsInHover, membersInText, parseTypedName, uuidInText, type SymbolLike } from '../../../client/src/ui/artifactModel';
-import { renderStatus, shortRevision } from '../../../client/src/ui/statusBar';
+import { isLiveCache, renderStatus, shortRevision } from '../../../client/src/ui/statusBar';
 import type { MigrationStatus } from '../../../client/src/cacheCli';
 
 type R = [number, number];
@@ -138,6 +138,16 @@ describe('client units', () => {
     assert.match(indexing.tooltip, /^Indexing: Indexing 8 manifests…/);
     assert.match(indexing.tooltip, /Restricted Mode/);
     assert.equal(renderStatus({ server: 'stopped', trusted: true }).level, 'error');
+    // The server's own cache, from its skillmeat/cacheChanged notifications.
+    const saving = renderStatus({ server: 'running', trusted: true, live: { state: 'ready', revision: '0011_sync_state', unsaved: true } });
+    assert.match(saving.tooltip, /Cache: up to date in memory, saving shortly/);
+    assert.equal(saving.level, 'normal');
+    const lost = renderStatus({ server: 'running', trusted: true, live: { state: 'unavailable', revision: null, unsaved: false } });
+    assert.equal(lost.level, 'warning');
+    assert.match(lost.tooltip, /Cache: unavailable \(diagnostics keep working/);
+    assert.ok(isLiveCache({ state: 'ready', revision: null, unsaved: false, file: '/c.db' }));
+    assert.ok(!isLiveCache({ state: 'sleeping', revision: null, unsaved: false }));
+    assert.ok(!isLiveCache(null));
   });
 
   it('describes the server results in words', () => {

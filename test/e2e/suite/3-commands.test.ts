@@ -104,6 +104,20 @@ describe('commands', () => {
       assert.ok(stub.shown.some((m) => m.kind === 'info' && /migrated up/.test(m.text)), JSON.stringify(stub.shown));
       await waitFor('the status bar to show the head revision', () => a.state.statusBar.current.cache?.current === s.json?.head);
     });
+
+    it('follows a migration made outside the editor (the CLI in a terminal) without being asked', async () => {
+      const a = await api();
+      await waitFor('the server to report its cache ready', () => a.state.statusBar.current.live?.state === 'ready' && a.state.statusBar.current.live.file === cacheFile);
+      const down = await a.state.cli.migrate('down', cacheFile, '0009');
+      assert.ok(down.json?.ok, down.stderr);
+      // The server sees the file change, reopens it (behind head now) and says so; the status bar
+      // reads the new revision from that, with no command run.
+      await waitFor('the status bar to show the revision the CLI left', () => /^0009/.test(String(a.state.statusBar.current.cache?.current)), 30_000);
+      assert.equal(a.state.statusBar.current.live?.state, 'behind');
+      const up = await a.state.cli.migrate('up', cacheFile);
+      assert.ok(up.json?.ok, up.stderr);
+      await waitFor('the status bar to show head again', () => a.state.statusBar.current.cache?.current === a.state.statusBar.current.cache?.head && a.state.statusBar.current.live?.state === 'ready', 30_000);
+    });
   });
 
   describe('Link Artifacts', () => {
