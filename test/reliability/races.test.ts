@@ -231,15 +231,12 @@ describe('reliability: races', function () {
     });
   });
 
-  // FINDING (engine cache sync, server/src/engine/cache/sync.ts; reported, not fixed here — it is
-  // a design decision): group members and lock entries resolve an artifact by its global
-  // type:name when their own collection does not declare it (`uuidOf … ?? findArtifact(db, …)`),
-  // so they link to artifacts of collections synced *before* theirs but not after, and a
-  // long-lived cache keeps links a rebuild of the same files does not make (or the reverse). The
-  // engine's own rules say such a member or lock entry names nothing in its collection
-  // (unknown-reference, lock-orphan); resolving within the collection only would make the sync
-  // independent of order and history. Un-skip when decided.
-  it.skip('a sync does not depend on the order of collections or on what the cache saw before (FINDING: it does)', async () => {
+  // Was a finding: group members and lock entries resolved an artifact by its global type:name
+  // when their own collection did not declare it, so they linked to artifacts of collections
+  // synced *before* theirs but not after, and a long-lived cache kept links a rebuild of the same
+  // files did not make. They now resolve within their collection only, as the engine's rules do
+  // (unknown-reference, lock-orphan).
+  it('a sync does not depend on the order of collections or on what the cache saw before', async () => {
     const s = new Scratch();
     try {
       const col = (name: string, arts: string[], lock: string[]) => {

@@ -9,7 +9,7 @@ import type { WorkspaceIndex } from '../workspace/index';
 import { isOneOf, ARTIFACT_TYPES, ORIGINS } from '../model/vocabulary';
 import { parseRef, stripExtension } from '../model/identity';
 import type { Result } from './errors';
-import { sourceOf, type CollectionData, type DeployedData, type SyncSource } from './source';
+import { sourceOf, type CollectionData, type DeployedData, type LockData, type SyncSource } from './source';
 import {
   isoNow,
   findArtifact,
@@ -113,7 +113,12 @@ function syncCollection(db: Database, file: string, c: CollectionData, now: stri
   }
   setCollectionArtifacts(db, collectionId, members);
   for (const [uuid, tags] of tagsByUuid) setArtifactTags(db, uuid, tags, now, tagIds);
-  const resolve = (type: string, name: string): string | undefined => uuidOf.get(`${type}:${stripExtension(name)}`) ?? findArtifact(db, `${type}:${name}`)?.uuid;
+  // Group members, lock entries and plugin children name artifacts of *this* collection (the
+  // rules say so: unknown-reference, lock-orphan). Resolving them by the global type:name when the
+  // collection does not declare them linked whatever another collection synced earlier had
+  // written, so the rows depended on sync order and on the cache's history, and a collection
+  // skipped as unchanged kept links a rebuild would not make.
+  const resolve = (type: string, name: string): string | undefined => uuidOf.get(`${type}:${stripExtension(name)}`);
   const groups: GroupInput[] = [];
   const seenGroups = new Set<string>();
   for (const g of c.groups) {
@@ -136,9 +141,30 @@ function syncCollection(db: Database, file: string, c: CollectionData, now: stri
     });
   }
   setGroups(db, collectionId, groups, now);
-  replaceLockEntries(db, collectionId, c.lock, written);
+  writeLockEntries(db, collectionId, c.lock, written, resolve);
   syncDiscoveredComposites(db, c, collectionId, resolve, now);
   return created;
+}
+
+/**
+ * The collection's lock entries, each linked to the artifact of this collection it names: the
+ * exact type:name written, else the extension-stripped match the lock-orphan rule also accepts.
+ * An entry naming no artifact of the collection gets no uuid, even when another collection
+ * declares that type:name (replaceLockEntries would fall back to the global artifact).
+ */
+function writeLockEntries(db: Database, collectionId: string, entries: CollectionData['lock'], written: ReadonlyMap<string, string>, resolve: (type: string, name: string) => string | undefined): void {
+  const uuids = new Map<string, string>();
+  const orphans: LockData[] = [];
+  for (const e of entries) {
+    const id = `${e.type}:${e.name}`;
+    const u = written.get(id) ?? resolve(e.type, e.name);
+    if (u) uuids.set(id, u);
+    else orphans.push(e);
+  }
+  replaceLockEntries(db, collectionId, entries, uuids);
+  for (const e of orphans) {
+    db.run('UPDATE lock_entries SET artifact_uuid = NULL WHERE collection_id = ? AND artifact_type = ? AND artifact_name = ? AND artifact_uuid IS NOT NULL', [collectionId, e.type, e.name]);
+  }
 }
 
 /**
