@@ -1,11 +1,15 @@
 /**
- * What a sync may link: group members, lock entries and plugin children resolve within their own
- * collection (so no sync order or cache history changes them).
+ * What a sync may link and what it may take out: group members, lock entries and plugin children
+ * resolve within their own collection (so no sync order or cache history changes them), and the
+ * records of a deployed file go when the file is neither in the index nor on disk (an index may be
+ * partial: the CLI indexes only its PATHs).
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import type { Database } from 'sql.js';
 import { openCache, type OpenedCache } from '../../server/src/engine/cache/db';
-import { syncWorkspace } from '../../server/src/engine/cache/sync';
+import { syncSource, syncWorkspace } from '../../server/src/engine/cache/sync';
+import { sourceOf } from '../../server/src/engine/cache/source';
 import { Workspace } from '../../server/src/engine';
 import { nodeHost } from '../../server/src/host/nodeHost';
 import { TempDir } from '../helpers/tempWorkspace';
@@ -29,8 +33,11 @@ function lock(names: string[]): string {
   return `[lock]\nversion = "1.0.0"\n\n${names.map((n) => `[lock.entries."${n}::skill"]\ncontent_hash = "${HASH}"\nfetched = "2026-01-01T00:00:00"\n`).join('\n')}`;
 }
 
+function deployed(name: string): string {
+  return `[[deployed]]\nartifact_name = "${name}"\nartifact_type = "skill"\nfrom_collection = "alpha"\ndeployed_at = "2026-03-02T09:41:07"\nartifact_path = "skills/${name}"\ncontent_hash = "${HASH}"\n`;
+}
 
-describe('sync: what a collection links to', () => {
+describe('sync: what a collection links to, and deployed files that are gone', () => {
   let dir: TempDir;
   let opened: OpenedCache;
 
@@ -109,4 +116,60 @@ describe('sync: what a collection links to', () => {
     });
   });
 
+  describe('deployed files that are gone', () => {
+    const D1 = 'projects/p1/.claude/.skillmeat-deployed.toml';
+    const D2 = 'projects/p2/.claude/.skillmeat-deployed.toml';
+    const roots = (db: Database) => rows(db, 'SELECT DISTINCT profile_root FROM deployments ORDER BY 1').map((r) => String(r[0]));
+
+    beforeEach(() => {
+      dir.write({
+        'cols/alpha/collection.toml': collection('alpha', ['pdf'], []),
+        [D1]: deployed('pdf'),
+        [D2]: deployed('pdf'),
+      });
+    });
+
+    it('a deleted deployed file takes its records and its sync state out; the same text written again is synced again', () => {
+      sync(scan('cols', 'projects'));
+      assert.deepEqual(roots(opened.cache.db), [dir.path('projects/p1/.claude'), dir.path('projects/p2/.claude')]);
+      fs.rmSync(dir.path(D1));
+      const s = sync(scan('cols', 'projects'));
+      assert.equal(s.deployedFilesRemoved, 1);
+      assert.deepEqual(roots(opened.cache.db), [dir.path('projects/p2/.claude')]);
+      assert.deepEqual(rows(opened.cache.db, 'SELECT count(*) FROM sync_state WHERE manifest_path = ?', [dir.path(D1)]), [[0]]);
+      dir.write({ [D1]: deployed('pdf') });
+      const again = sync(scan('cols', 'projects'));
+      assert.equal(again.deployedFilesSynced, 1);
+      assert.deepEqual(roots(opened.cache.db), [dir.path('projects/p1/.claude'), dir.path('projects/p2/.claude')]);
+    });
+
+    it('a partial index (the CLI given one project) keeps the records of deployed files it did not index that still exist', () => {
+      sync(scan('cols', 'projects'));
+      const s = sync(scan('cols', 'projects/p1'));
+      assert.equal(s.deployedFilesRemoved, 0);
+      assert.deepEqual(roots(opened.cache.db), [dir.path('projects/p1/.claude'), dir.path('projects/p2/.claude')]);
+      // ...and takes out those of a deleted one outside its PATHs too: nothing describes them any more.
+      fs.rmSync(dir.path(D2));
+      sync(scan('cols', 'projects/p1'));
+      assert.deepEqual(roots(opened.cache.db), [dir.path('projects/p1/.claude')]);
+    });
+
+    it('a deleted file still in the source (an editor holding the document open) keeps its records', () => {
+      const ws = scan('cols', 'projects');
+      sync(ws);
+      fs.rmSync(dir.path(D1));
+      // The workspace still holds the file's text, as the server does for an open document.
+      sync(ws);
+      assert.deepEqual(roots(opened.cache.db), [dir.path('projects/p1/.claude'), dir.path('projects/p2/.claude')]);
+    });
+
+    it('asks the given exists() rather than the disk', () => {
+      const ws = scan('cols', 'projects');
+      sync(ws);
+      const r = syncSource(opened.cache.db, { ...sourceOf(ws.index()), deployments: [] }, { now: NOW, exists: (f) => f === dir.path(D2) });
+      assert.ok(r.ok);
+      assert.equal(r.value.deployedFilesRemoved, 1);
+      assert.deepEqual(roots(opened.cache.db), [dir.path('projects/p2/.claude')]);
+    });
+  });
 });

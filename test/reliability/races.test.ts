@@ -27,22 +27,21 @@ import {
  * The cache's content by names (uuids and times differ between any two builds of it), leaving out
  * what the cache keeps on purpose and a rebuild cannot have: artifacts no collection declares any
  * more but something still names (kept as missing, decision 0005 and sweepArtifacts) and the rows
- * naming them; deployments of deployed files no longer on disk (see the BUG below); and what
- * depends on the order collections were synced in (see the finding below): group members and lock
- * entries are compared by name, within their own collection.
+ * naming them. Deployments of deployed files no longer on disk are compared too (a sync takes them
+ * out), and group members and lock entries with what they link to (they resolve within their own
+ * collection, so neither the order of a sync nor the cache's history changes them).
  */
 function cacheContent(db: Database, root: string): Record<string, string[]> {
   const q = (sql: string) => (db.exec(sql)[0]?.values ?? []).map((r) => r.map((v) => (typeof v === 'string' ? v.split(root).join('<root>') : String(v))).join(' | ')).sort();
   const live = "(SELECT uuid FROM artifacts WHERE missing_since IS NULL)";
-  const deployed = new Set(q('SELECT DISTINCT profile_root FROM deployments').filter((p) => fs.existsSync(path.join(p.replace('<root>', root), '.skillmeat-deployed.toml'))));
   return {
     collections: q('SELECT name, manifest_path FROM collections'),
     members: q("SELECT c.manifest_path, a.type || ':' || a.name, a.path, a.origin FROM collection_artifacts m JOIN collections c ON c.id = m.collection_id JOIN artifacts a ON a.uuid = m.artifact_uuid"),
     artifacts: q("SELECT type || ':' || name, path, origin FROM artifacts WHERE missing_since IS NULL"),
-    groups: q(`SELECT c.manifest_path, g.name, (SELECT group_concat(x, ',') FROM (SELECT a.type || ':' || a.name AS x FROM group_artifacts ga JOIN artifacts a ON a.uuid = ga.artifact_uuid WHERE ga.group_id = g.id AND a.uuid IN ${live} AND a.uuid IN (SELECT artifact_uuid FROM collection_artifacts WHERE collection_id = g.collection_id) ORDER BY ga.position)) FROM groups g JOIN collections c ON c.id = g.collection_id`),
+    groups: q(`SELECT c.manifest_path, g.name, (SELECT group_concat(x, ',') FROM (SELECT a.type || ':' || a.name AS x FROM group_artifacts ga JOIN artifacts a ON a.uuid = ga.artifact_uuid WHERE ga.group_id = g.id AND a.uuid IN ${live} ORDER BY ga.position)) FROM groups g JOIN collections c ON c.id = g.collection_id`),
     tags: q(`SELECT a.type || ':' || a.name, t.name FROM artifact_tags x JOIN artifacts a ON a.uuid = x.artifact_uuid JOIN tags t ON t.id = x.tag_id WHERE a.uuid IN ${live}`),
-    locks: q(`SELECT c.manifest_path, l.artifact_type, l.artifact_name, l.content_hash FROM lock_entries l JOIN collections c ON c.id = l.collection_id`),
-    deployments: q(`SELECT project_path, profile_root, artifact_name, artifact_type, from_collection, content_hash, COALESCE(artifact_uuid IN ${live}, 0) FROM deployments`).filter((d) => deployed.has(d.split(' | ')[1])),
+    locks: q(`SELECT c.manifest_path, l.artifact_type, l.artifact_name, l.content_hash, (SELECT a.type || ':' || a.name FROM artifacts a WHERE a.uuid = l.artifact_uuid AND a.uuid IN ${live}) FROM lock_entries l JOIN collections c ON c.id = l.collection_id`),
+    deployments: q(`SELECT project_path, profile_root, artifact_name, artifact_type, from_collection, content_hash, COALESCE(artifact_uuid IN ${live}, 0) FROM deployments`),
   };
 }
 
@@ -208,14 +207,11 @@ describe('reliability: races', function () {
       await assertCacheIsRebuild(client, s.root, 'after the branch switch');
     });
 
-    // BUG (engine cache sync, server/src/engine/cache/sync.ts + live.ts; reported, not fixed here):
-    // deleting a .skillmeat-deployed.toml leaves its records in the cache's deployments table for
-    // good — syncWorkspace only replaces the records of deployed files that are in the index, and
-    // nothing (not even prune) removes those of a file that is gone, so the cache never again
-    // equals a rebuild. A fix needs a rule for partial indexes (the CLI indexes only its PATHs):
-    // e.g. the server, whose index is the whole workspace, dropping the records of deployed files it
-    // saw deleted. Un-skip when fixed.
-    it.skip('a deleted .skillmeat-deployed.toml takes its deployments out of the cache (BUG: they stay)', async () => {
+    // Was a bug: a sync only replaced the records of deployed files in its index, so those of a
+    // deleted file stayed for good and the cache never again equalled a rebuild. A sync now takes
+    // out the records of deployed files that are neither in its source nor on disk (an index may
+    // be partial: the CLI indexes only its PATHs), see dropVanishedDeployedFiles in sync.ts.
+    it('a deleted .skillmeat-deployed.toml takes its deployments out of the cache', async () => {
       const rel = 'projects/p2/.claude/.skillmeat-deployed.toml';
       s.write(rel, '[[deployed]]\nartifact_name = "pdf"\nartifact_type = "skill"\nfrom_collection = "alpha"\ndeployed_at = "2026-03-02T09:41:07"\nartifact_path = "skills/pdf"\ncontent_hash = "' + 'ab'.repeat(32) + '"\n');
       await converge(client, s.root);

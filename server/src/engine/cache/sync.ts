@@ -4,6 +4,8 @@
 // one transaction, skips collections and deployed files whose text has not changed since the
 // last sync, and never deletes user data: collections whose manifest vanished are kept until an
 // explicit prune.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Database, SqlValue } from 'sql.js';
 import type { WorkspaceIndex } from '../workspace/index';
 import { isOneOf, ARTIFACT_TYPES, ORIGINS } from '../model/vocabulary';
@@ -34,6 +36,8 @@ export interface SyncSummary {
   collectionsSynced: number;
   collectionsUnchanged: number;
   deployedFilesSynced: number;
+  /** Deployed files no longer in the source nor on disk whose records were taken out. */
+  deployedFilesRemoved: number;
   artifactsCreated: number;
   restored: number;
   markedMissing: number;
@@ -55,6 +59,11 @@ export interface SyncOptions {
    * server can sync a large workspace in slices between requests. Not with `force`.
    */
   budgetMs?: number;
+  /**
+   * Whether a file exists (default: on the local disk). A deployed file that is neither in the
+   * source nor exists has its records taken out of the cache.
+   */
+  exists?: (file: string) => boolean;
   /** Defer secondary indexes when filling an empty cache (default: when there are many collections). */
   deferIndexes?: boolean;
 }
@@ -242,6 +251,53 @@ function syncDeployed(db: Database, m: DeployedData, now: string): void {
   replaceDeployments(db, m.projectDir, m.profileRoot, [...byKey.values()], now);
 }
 
+/** The name of a deployed file; its records are keyed by its folder (profile_root) and that folder's parent (project_path). */
+const DEPLOYED_NAME = '.skillmeat-deployed.toml';
+
+/**
+ * Takes out of the cache the records of deployed files that are gone: not in the source and no
+ * longer on disk. The records of a deployed file are replaced when the file is in the source, but
+ * an index may be partial (the CLI indexes only its PATHs, the server its workspace folders), so
+ * "not in the source" alone does not mean "deleted": a file another run indexed still exists and
+ * keeps its records. A file that is neither indexed nor on disk has nothing left to describe; its
+ * records and its sync_state row go (so the same text written there again is synced again). A
+ * deleted file still open in an editor is in the server's source, and keeps its records until
+ * the document is closed.
+ */
+function dropVanishedDeployedFiles(db: Database, source: SyncSource, exists: (file: string) => boolean): number {
+  const indexed = new Set(source.deployments.map((d) => d.file));
+  // Every deployed file the cache knows: by its records, and by its sync_state row (a file whose
+  // records were all incomplete has a row but no records).
+  const known = new Map<string, { project: string; profileRoot: string } | undefined>();
+  const st = db.prepare('SELECT DISTINCT project_path, profile_root FROM deployments');
+  try {
+    while (st.step()) {
+      const [project, profileRoot] = st.get() as [string, string];
+      known.set(path.join(profileRoot, DEPLOYED_NAME), { project, profileRoot });
+    }
+  } finally {
+    st.free();
+  }
+  const rows = db.prepare('SELECT manifest_path FROM sync_state WHERE manifest_path LIKE ?');
+  try {
+    rows.bind([`%${DEPLOYED_NAME}`]);
+    while (rows.step()) {
+      const file = String(rows.get()[0]);
+      if (path.basename(file) === DEPLOYED_NAME && !known.has(file)) known.set(file, undefined);
+    }
+  } finally {
+    rows.free();
+  }
+  let removed = 0;
+  for (const [file, key] of known) {
+    if (indexed.has(file) || exists(file)) continue;
+    if (key) db.run('DELETE FROM deployments WHERE project_path = ? AND profile_root = ?', [key.project, key.profileRoot]);
+    db.run('DELETE FROM sync_state WHERE manifest_path = ?', [file]);
+    removed++;
+  }
+  return removed;
+}
+
 /**
  * Secondary indexes the collection phase of a sync never reads (its lookups go by primary key or
  * unique index). Filling an empty cache, they are dropped first and built once after that phase
@@ -293,6 +349,7 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
     collectionsSynced: 0,
     collectionsUnchanged: 0,
     deployedFilesSynced: 0,
+    deployedFilesRemoved: 0,
     artifactsCreated: 0,
     restored: 0,
     markedMissing: 0,
@@ -329,6 +386,7 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
       remember(db, d.file, hash, now);
       summary.deployedFilesSynced++;
     }
+    summary.deployedFilesRemoved = dropVanishedDeployedFiles(db, source, opts.exists ?? fs.existsSync);
     const swept = sweepArtifacts(db, now);
     summary.restored = swept.restored;
     summary.markedMissing = swept.markedMissing;
