@@ -7,7 +7,7 @@ import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../io';
 import { lastValue, parseArgs, UsageError } from '../args';
 import { loadWorkspace } from '../workspaceLoad';
 import { openCliCache } from '../cacheOpen';
-import { writeIfUnchanged } from '../fileWrite';
+import { writeManifest } from '../fileWrite';
 
 export const LINK_HELP = `Usage: skillmeat-ls link --parent REF --child REF --relation RELATION [options] [PATH...]
        skillmeat-ls link --group NAME --child REF [options] [PATH...]
@@ -60,19 +60,20 @@ export async function runLink(argv: string[], io: CliIo): Promise<number> {
   if (position !== undefined && !/^\d+$/.test(position)) return fail(io, EXIT_USAGE, `--position needs a whole number ≥ 0, not "${position}"`);
   const child = parseRef(childArg);
   if (!child) return fail(io, EXIT_USAGE, `--child "${childArg}" is not type:name`);
-  // Another process (an editor, `uuids --write`) may save the cache between our read and our
-  // save. A link that wrote no manifest is then done again from a fresh read of both, so two
-  // commands run at once both succeed; after three conflicts the refusal stands.
+  // Another process (an editor, `uuids --write`) may save the cache, or write the manifest the
+  // link edits, between our read and our write. A link that wrote nothing is then done again from
+  // a fresh read of both, so two commands run at once both succeed; after three such losses the
+  // refusal stands.
   for (let attempt = 1; ; attempt++) {
     const r = await linkOnce(args, io, format, childArg);
     if (r !== RETRY) return r;
-    if (attempt >= 3) return fail(io, EXIT_FINDINGS, 'the cache was not saved: other processes kept writing it; nothing was linked');
+    if (attempt >= 3) return fail(io, EXIT_FINDINGS, 'other processes kept writing the cache or the manifest; nothing was linked (run the command again)');
   }
 }
 
 const RETRY = Symbol('retry');
 
-/** One attempt: load, sync, link, save; RETRY when the save met another process's write and no file was changed. */
+/** One attempt: load, sync, link, write the manifest, save; RETRY when another process's write of the cache or of the manifest came first and nothing was written. */
 async function linkOnce(args: ReturnType<typeof parseArgs>, io: CliIo, format: string, childArg: string): Promise<number | typeof RETRY> {
   const [parentArg, group, relation, position] = ['parent', 'group', 'relation', 'position'].map((k) => lastValue(args, k));
   let loaded;
@@ -100,7 +101,11 @@ async function linkOnce(args: ReturnType<typeof parseArgs>, io: CliIo, format: s
     const outcome: Outcome = { status: r.value.status, message: r.value.message };
     if (r.value.edit) {
       const e = r.value.edit;
-      writeOrRefuse(e.file, e.text, applyEdits(e.text, [e.edit]));
+      const refused = writeManifest(e.file, e.text, applyEdits(e.text, [e.edit]));
+      // Another process wrote the manifest since it was read (under the write lock, so this is
+      // sure): nothing was written and the cache not saved; link again from the new text.
+      if (refused?.reason === 'changed' && expect === undefined) return RETRY;
+      if (refused) throw new Refusal(refused.message);
       outcome.file = e.file;
     }
     const saved = cache.save();
@@ -119,11 +124,6 @@ async function linkOnce(args: ReturnType<typeof parseArgs>, io: CliIo, format: s
   } finally {
     cache.close();
   }
-}
-
-function writeOrRefuse(file: string, expected: string, next: string): void {
-  const why = writeIfUnchanged(file, expected, next);
-  if (why) throw new Refusal(why);
 }
 
 function fail(io: CliIo, code: number, message: string): number {
