@@ -14,6 +14,14 @@ export interface WriteFs {
   closeSync(fd: number): void;
   renameSync(from: string, to: string): void;
   unlinkSync(file: string): void;
+  // The calls of a page-wise save (incremental.ts). Optional, so fakes written before it still
+  // fit; where one is missing, node:fs's is used.
+  /** A write at `position` (pwrite). */
+  pwriteSync?(fd: number, data: Uint8Array, offset: number, length: number, position: number): number;
+  ftruncateSync?(fd: number, length: number): void;
+  linkSync?(existing: string, newPath: string): void;
+  /** Times in seconds since the epoch. */
+  futimesSync?(fd: number, atime: number, mtime: number): void;
 }
 
 /** node:fs as a WriteFs. */
@@ -25,7 +33,16 @@ export const realWriteFs: WriteFs = {
   closeSync: (fd) => nodeFs.closeSync(fd),
   renameSync: (a, b) => nodeFs.renameSync(a, b),
   unlinkSync: (f) => nodeFs.unlinkSync(f),
+  pwriteSync: (fd, d, o, l, p) => nodeFs.writeSync(fd, d, o, l, p),
+  ftruncateSync: (fd, l) => nodeFs.ftruncateSync(fd, l),
+  linkSync: (a, b) => nodeFs.linkSync(a, b),
+  futimesSync: (fd, a, m) => nodeFs.futimesSync(fd, a, m),
 };
+
+/** `fs` with node:fs standing in for the optional calls it lacks. */
+export function completeWriteFs(fs: WriteFs): Required<WriteFs> {
+  return { ...(realWriteFs as Required<WriteFs>), ...fs } as Required<WriteFs>;
+}
 
 /** Cache files and their backups hold paths and names of a user's work: owner only. */
 export const FILE_MODE = 0o600;
@@ -37,7 +54,8 @@ export function tempPathFor(file: string): string {
   return `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-function reason(e: unknown, dir: string): string {
+/** A plain reason for a failed write in `dir`. */
+export function reason(e: unknown, dir: string): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOSPC':
@@ -95,7 +113,7 @@ export function writeFileAtomic(file: string, data: Uint8Array, fs: WriteFs = re
 }
 
 /** Makes the rename itself durable; not every platform can open a folder, so failures are ignored. */
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = nodeFs.openSync(dir, 'r');

@@ -7,11 +7,16 @@ import * as path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { removeStaleTemps, writeFileAtomic, realWriteFs, type WriteFs } from './atomicWrite';
 import { cacheError, messageOf, type CacheError, type Result } from './errors';
+import { blocksFor, catchUpShadow, dropShadow, readImage, writeIntoShadow, writeWholeImage, type DiskStamp as ImageStamp, type ImageSource, type ImageWrite, type Shadow } from './incremental';
+import { BLOCK, imageSize, trackDatabase, type MemTracker } from './memfile';
 import { acquireLock, type HeldLock, type LockOptions } from './lock';
 import { migrateDown, migrateUp, migrationStatus, planMigration, type MigrateOptions, type MigrateResult, type MigrationStatus } from './migrate';
 import { SaveScheduler, type SaveSchedulerOptions } from './scheduler';
 import { inWriteTransaction } from './store';
 import { loadSqlJs, newDatabase } from './sqljs';
+
+/** A shadow lacking more blocks than this (1 MiB), or a quarter of the image, is brought up to date by the save that made it. */
+const CATCH_UP_BLOCKS = 256;
 
 /** The file name of the editor's cache inside the SkillMeat home. */
 export const CACHE_FILE_NAME = 'vscode-cache.db';
@@ -42,6 +47,12 @@ export interface OpenCacheOptions {
   save?: SaveSchedulerOptions;
   /** Called with the result of each debounced save (errors included). */
   onSaveResult?: (result: Result<SaveInfo>) => void;
+  /**
+   * Save only the blocks that changed, through a private shadow of the previous file
+   * (incremental.ts; ADR 0008). For long-lived handles that save often (the language server);
+   * a one-shot process gains nothing (its first save writes the whole image either way).
+   */
+  incrementalSave?: boolean;
 }
 
 /** What a successful save wrote. */
@@ -50,6 +61,10 @@ export interface SaveInfo {
   bytes: number;
   /** How long the save took (lock, export, write, fsync, rename). */
   ms?: number;
+  /** Bytes actually written (incremental saves: the changed blocks; 0 when nothing had changed). */
+  written?: number;
+  /** How it was written: the whole image, changed blocks into the shadow, or nothing to write. */
+  mode?: 'whole' | 'blocks' | 'unchanged';
 }
 
 /** A migration run against the file: the runner's result plus the backup made first. */
@@ -71,13 +86,11 @@ export interface OpenedCache {
   migration?: FileMigrateResult;
 }
 
-/** Identity of the file as we last read or wrote it; every save renames a new inode in. */
-interface DiskStamp {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
+/**
+ * Identity of the file as we last read or wrote it. Every save renames an inode in; with
+ * incremental saves inodes come back, and each save sets an mtime no other save had.
+ */
+type DiskStamp = ImageStamp;
 
 function stampOf(file: string): DiskStamp | undefined {
   try {
@@ -85,6 +98,14 @@ function stampOf(file: string): DiskStamp | undefined {
     return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
   } catch {
     return undefined;
+  }
+}
+
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -184,6 +205,12 @@ export class CacheFile {
   /** total_changes() when the database last equalled its file (read or saved); undefined when it never did. */
   private changesAtSync: number | undefined;
   private readonly scheduler: SaveScheduler<Result<SaveInfo>>;
+  /** Incremental saves: the blocks written in memory since it last equalled the file (undefined: whole-image saves). */
+  private tracker: MemTracker | undefined;
+  /** Incremental saves: the inode the file had before the last save, under a private name. */
+  private shadow: Shadow | undefined;
+  /** Incremental saves: whether memory, outside the tracked blocks, equals the file as stamped. */
+  private baseKnown = false;
 
   /** Use openCache; the constructor trusts that `db` was validated. */
   constructor(
@@ -196,6 +223,10 @@ export class CacheFile {
     this.current = db;
     this.stamp = stamp;
     if (stamp !== undefined) this.changesAtSync = totalChanges(db);
+    if (opts.incrementalSave) {
+      this.tracker = trackDatabase(SQL, db);
+      this.baseKnown = stamp !== undefined;
+    }
     this.scheduler = new SaveScheduler(
       () => this.save(),
       (r) => {
@@ -265,13 +296,80 @@ export class CacheFile {
     const r = this.withLock('save', (): Result<SaveInfo> => {
       const conflict = this.changedOnDisk();
       if (conflict) return { ok: false, error: conflict };
+      if (this.tracker) {
+        const b = this.saveBlocks(t0);
+        if (b) return b;
+        // The in-memory image could not be read as expected: save it the way it always was.
+        this.baseKnown = false;
+      }
       const w = writeFileAtomic(this.file, this.current.export(), this.opts.writeFs ?? realWriteFs);
       if (!w.ok) return w;
       this.stamp = stampOf(this.file);
       this.changesAtSync = totalChanges(this.current);
-      return { ok: true, value: { ...w.value, ms: Math.round((performance.now() - t0) * 10) / 10 } };
+      return { ok: true, value: { ...w.value, written: w.value.bytes, mode: 'whole', ms: Math.round((performance.now() - t0) * 10) / 10 } };
     });
     return r.ok ? r.value : r;
+  }
+
+  /**
+   * An incremental save (incremental.ts): nothing when nothing changed, the changed blocks into
+   * the shadow when there is one and they are fewer than half the image, else the whole image
+   * read from memory (keeping the replaced file as the next shadow when its content is known).
+   * Undefined when the in-memory image cannot be read (the caller exports instead).
+   */
+  private saveBlocks(t0: number): Result<SaveInfo> | undefined {
+    const t = this.tracker!;
+    const db = this.current;
+    const writeFs = this.opts.writeFs ?? realWriteFs;
+    // Outside a transaction every committed page is in the in-memory file; inside one (opened
+    // with a bare BEGIN, so inWriteTransaction does not know) some may not be, or not yet.
+    try {
+      db.exec('BEGIN; COMMIT');
+    } catch (e) {
+      return { ok: false, error: cacheError('INTERNAL', `save was called inside a transaction (${messageOf(e)}); save after it commits`) };
+    }
+    const size = imageSize(db);
+    if (size === undefined) return undefined;
+    const onDisk = stampOf(this.file);
+    // changedOnDisk() passed: the file is what we last read or wrote, or it is gone. Only a
+    // regular file is kept as a shadow (a symlink's target is someone else's file).
+    const known = onDisk !== undefined && this.baseKnown && sameStamp(onDisk, this.stamp) && isRegularFile(this.file);
+    const ms = () => Math.round((performance.now() - t0) * 10) / 10;
+    const dirty = t.dirtyBlocks();
+    if (known && dirty.length === 0 && size === onDisk.size) {
+      this.changesAtSync = totalChanges(db);
+      return { ok: true, value: { path: this.file, bytes: size, written: 0, mode: 'unchanged', ms: ms() } };
+    }
+    if (size < 100 || !t.hasSize(size)) return undefined;
+    // A WAL database (read/write versions 2) would have commits outside the main file.
+    const header = new Uint8Array(20);
+    if (t.read(header, 0, 20, 0) !== 20 || header[18] !== 1 || header[19] !== 1) return undefined;
+    const src: ImageSource = { size, read: (b, o, l, p) => t.read(b, o, l, p) };
+    const done = (w: ImageWrite, mode: 'whole' | 'blocks'): Result<SaveInfo> => {
+      // The inode the file had is kept as the next shadow; it lacks exactly this period's blocks.
+      this.shadow = w.shadow ? { path: w.shadow, size: onDisk?.size ?? 0, pending: new Set(dirty) } : undefined;
+      // After a large change (a first sync), bring it up to date now, while this save is long
+      // anyway, so that the next save writes only what changes until then.
+      if (this.shadow && this.shadow.pending.size > Math.min(CATCH_UP_BLOCKS, size / BLOCK / 4) && !catchUpShadow(this.shadow, src, writeFs)) this.shadow = undefined;
+      t.clear();
+      this.baseKnown = true;
+      this.stamp = stampOf(this.file);
+      this.changesAtSync = totalChanges(db);
+      return { ok: true, value: { path: this.file, bytes: size, written: w.written, mode, ms: ms() } };
+    };
+    const shadow = this.shadow;
+    if (known && shadow && fs.existsSync(shadow.path)) {
+      const blocks = blocksFor(shadow, dirty, size);
+      if ((blocks.length + 1) * BLOCK * 2 <= size) {
+        this.shadow = undefined;
+        const w = writeIntoShadow(this.file, src, shadow, blocks, writeFs);
+        return w.ok ? done(w.value, 'blocks') : w;
+      }
+    }
+    const w = writeWholeImage(this.file, src, writeFs, known);
+    if (!w.ok) return w;
+    dropShadow(shadow, writeFs);
+    return done(w.value, 'whole');
   }
 
   /** Asks for a save after a quiet period (see SaveSchedulerOptions). */
@@ -387,11 +485,19 @@ export class CacheFile {
     return locked.ok ? locked.value : failed(locked.error);
   }
 
-  private replaceDb(db: Database): void {
+  private replaceDb(db: Database, tracker?: MemTracker): void {
     const old = this.current;
     this.current = db;
     // A new connection counts changes from zero, and its content is not known to equal the file.
     this.changesAtSync = undefined;
+    if (this.opts.incrementalSave && old !== db) {
+      this.tracker?.dispose();
+      this.tracker = tracker ?? trackDatabase(this.SQL, db);
+      // The shadow was a step behind the old database, not this one.
+      dropShadow(this.shadow, this.opts.writeFs ?? realWriteFs);
+      this.shadow = undefined;
+      this.baseKnown = false;
+    }
     if (old !== db) old.close();
   }
 
@@ -402,30 +508,32 @@ export class CacheFile {
   reload(): Result<{ mergedUuids: number }> {
     if (this.closed) return { ok: false, error: cacheError('CLOSED', 'the cache is closed') };
     let bytes: Uint8Array;
+    let stamp: DiskStamp;
     try {
-      bytes = fs.readFileSync(this.file);
+      ({ bytes, stamp } = readImage(this.file));
     } catch (e) {
       return { ok: false, error: cacheError('READ_FAILED', `could not read ${this.file}: ${messageOf(e)}`) };
     }
-    const stamp = stampOf(this.file);
     const img = inspectImage(this.SQL, bytes);
     if ('reason' in img) return { ok: false, error: cacheError('READ_FAILED', `${this.file} cannot be reloaded: ${img.reason}; open it again to rebuild`) };
-    const ours = checkOurs(img.db, this.file);
-    if ('code' in ours) {
+    // Tracked before anything below writes to it: it equals the file until then.
+    const tracker = this.opts.incrementalSave ? trackDatabase(this.SQL, img.db) : undefined;
+    const fail = (error: CacheError): Result<never> => {
+      tracker?.dispose();
       img.db.close();
-      return { ok: false, error: ours };
-    }
+      return { ok: false, error };
+    };
+    const ours = checkOurs(img.db, this.file);
+    if ('code' in ours) return fail(ours);
     if (ours.pending.length) {
       const up = migrateUp(img.db, { now: this.opts.now });
-      if (!up.ok) {
-        img.db.close();
-        return { ok: false, error: up.error! };
-      }
+      if (!up.ok) return fail(up.error!);
     }
     const merged = mergeUuidRegistry(this.current, img.db);
     this.scheduler.cancel();
-    this.replaceDb(img.db);
+    this.replaceDb(img.db, tracker);
     this.stamp = stamp;
+    this.baseKnown = tracker !== undefined;
     if (merged > 0) this.scheduler.schedule();
     return { ok: true, value: { mergedUuids: merged } };
   }
@@ -434,6 +542,9 @@ export class CacheFile {
   close(): void {
     if (this.closed) return;
     this.scheduler.cancel();
+    this.tracker?.dispose();
+    dropShadow(this.shadow, this.opts.writeFs ?? realWriteFs);
+    this.shadow = undefined;
     this.current.close();
     this.closed = true;
   }
@@ -487,14 +598,14 @@ export async function openCache(file: string, opts: OpenCacheOptions = {}): Prom
   };
   removeStaleTemps(abs);
   let bytes: Uint8Array | undefined;
+  let stamp: DiskStamp | undefined;
   try {
-    bytes = fs.readFileSync(abs);
+    ({ bytes, stamp } = readImage(abs));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       return { ok: false, error: cacheError('READ_FAILED', `could not read ${abs}: ${messageOf(e)}`) };
     }
   }
-  let stamp = bytes ? stampOf(abs) : undefined;
   let db: Database;
   let created = bytes === undefined;
   let corruptCopy: string | undefined;

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Database } from 'sql.js';
 import type { WorkspaceIndex } from '../workspace/index';
 import { inspectImage, openCache, type CacheFile, type SaveInfo } from './db';
+import { readImage } from './incremental';
 import { messageOf, type CacheError, type Result } from './errors';
 import { applyMembership, planLink, pruneMissing, type LinkOutcome, type LinkPlan, type LinkRequest } from './link';
 import type { LockOptions } from './lock';
@@ -41,7 +42,11 @@ export interface LastSave {
   at: string;
   ok: boolean;
   ms?: number;
+  /** The size of the file. */
   bytes?: number;
+  /** Bytes written: the whole image, or the changed blocks (0: nothing had changed). */
+  written?: number;
+  mode?: SaveInfo['mode'];
   error?: string;
 }
 
@@ -159,7 +164,7 @@ export function lookAtCacheFile(file: string): FileLook {
   if (!SQL) return { kind: 'refused', message: 'sql.js is not loaded' };
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readImage(file).bytes;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     return { kind: 'refused', message: `could not read ${file}: ${messageOf(e)}` };
@@ -303,6 +308,8 @@ export class LiveCache {
       lock: this.opts.lock,
       now: this.opts.now,
       onSaveResult: (res) => this.saved(res, this.immediate),
+      // A server saves every few seconds while the user types: write only what changed (ADR 0008).
+      incrementalSave: !readOnly,
     });
     if (this.disposed) {
       if (r.ok) r.value.cache.close();
@@ -509,7 +516,7 @@ export class LiveCache {
     const at = new Date().toISOString();
     if (r.ok) {
       this.seen = stampOf(this.file);
-      this.lastSave = { at, ok: true, bytes: r.value.bytes, ms: r.value.ms };
+      this.lastSave = { at, ok: true, bytes: r.value.bytes, written: r.value.written, mode: r.value.mode, ms: r.value.ms };
       this.startWatch();
     } else {
       this.lastSave = { at, ok: false, error: r.error.message };
