@@ -24,6 +24,26 @@ import type { MigrationContext, MigrationDb } from './types';
 /** The one revision the squashed paths start from (up) or go back to (down). */
 export const SQUASH_BASE = '0001_legacy_schema';
 
+/**
+ * The chain these paths were composed from and checked against, by id and checksum. The runner
+ * squashes only when the build's chain is exactly this one: a migration appended or changed
+ * (its checksum moves) runs step by step until this file is updated with it and the
+ * equivalence tests pass again.
+ */
+export const SQUASHED_CHAIN: readonly (readonly [string, string])[] = [
+  ['0001_legacy_schema', 'efd62d7b451268d4be4a141250c80795eacdce9ab28417819f3d5dd8cc18879c'],
+  ['0002_artifact_uuid', 'f81ab52441d333e1e35565f85902ea58fca6b270fa854664780147d774529ea0'],
+  ['0003_composites', '87cfc96121ff48a876e8c0ab8b8cded19dc0887171d0c6ede6240009dff95fc0'],
+  ['0004_collection_artifacts_uuid', '26bc0da5af1d9a5428c899adac0627a609bbeb4322a8c891b3494629d5976617'],
+  ['0005_group_artifacts_uuid', 'aed2181e1c8b4d3f0cb34aa79e3a2a4bcbc3d75133a6e7c9f0500cbcafa5d0d9'],
+  ['0006_artifact_tags_uuid', 'aa437247a33008178628f4f50591e08ad0d3115e69ba2579af2510755f828cf5'],
+  ['0007_tags_json_to_junction', '07d8c83f7a1624e7d02e25cb860d4c46f79fd78b15ca7bced918ea57425d5454'],
+  ['0008_versions_and_files', 'd842526350427ea56dd320d677d6450dfb69d6eaea8b52cadfa599bffd981a1e'],
+  ['0009_drop_shadow_columns', '7dd09761f0a8b11ea28b9ce8e75972a1b97365096799bc5668bbff96b74f7cf4'],
+  ['0010_cache_state', '78977ae6a9443e823cd3aa580096a9dbda688f6fb507ff3acbc205b685464ef6'],
+  ['0011_sync_state', 'a82be3c7d2cade5b3bb539e0fc5848f9d20c48600da5533f9b41672db1629188'],
+];
+
 /** One row of sqlite_master. */
 export interface SchemaObject {
   type: string;

@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { MIGRATIONS } from '../../migrations';
+import { SQUASHED_CHAIN } from '../../migrations/squash';
 import { openCache } from '../../server/src/engine/cache/db';
-import { migrateDown, migrateUp, migrationStatus, type MigrateOptions, type MigrateResult } from '../../server/src/engine/cache/migrate';
+import { migrateDown, migrateUp, migrationChecksum, migrationStatus, type MigrateOptions, type MigrateResult } from '../../server/src/engine/cache/migrate';
 import { loadSqlJs, newDatabase } from '../../server/src/engine/cache/sqljs';
 import { tempDir } from '../cache/helpers';
 import { realisticDataset, seedLegacy, snapshotTables, type LegacyDataset } from './fixtures';
@@ -368,5 +369,14 @@ describe('squashed migrations (0001 ↔ head in one transaction)', function () {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('squashed migrations: pinned to the chain they were composed from', () => {
+  it('SQUASHED_CHAIN lists this build’s chain with its checksums (update squash.ts with any migration change)', () => {
+    assert.deepEqual(
+      SQUASHED_CHAIN.map(([id, sum]) => [id, sum]),
+      MIGRATIONS.map((m) => [m.id, migrationChecksum(m)]),
+    );
   });
 });

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Database } from 'sql.js';
 import { MIGRATIONS } from '../../../../migrations';
 import type { Migration, MigrationContext, MigrationDb, MigrationStatement, MigrationStep, Row, SqlValue } from '../../../../migrations';
-import { SQUASH_BASE, downBlocker, schemaDifferences, schemaObjects, squashedDown, squashedUp, upBlocker, type SchemaObject } from '../../../../migrations/squash';
+import { SQUASH_BASE, SQUASHED_CHAIN, downBlocker, schemaDifferences, schemaObjects, squashedDown, squashedUp, upBlocker, type SchemaObject } from '../../../../migrations/squash';
 import { cacheError, messageOf, type CacheError } from './errors';
 
 /** Bookkeeping tables; the leading underscore keeps them apart from the product schema. */
@@ -613,11 +613,21 @@ function referenceSchemas(db: Database, needBaseAfterDown: boolean): Required<Re
   }
 }
 
-/** Whether `list` is exactly 0001 → head (up) or head → 0001 (down) of this build's own chain. */
+// Whether this build's chain is the one the squashed paths were composed from; computed once.
+let chainIsSquashed: boolean | undefined;
+
+function chainMatchesSquash(): boolean {
+  chainIsSquashed ??=
+    MIGRATIONS.length === SQUASHED_CHAIN.length && MIGRATIONS.every((m, i) => m.id === SQUASHED_CHAIN[i][0] && migrationChecksum(m) === SQUASHED_CHAIN[i][1]);
+  return chainIsSquashed;
+}
+
+/** Whether `list` is exactly 0001 → head (up) or head → 0001 (down) of this build's own chain, the one squash.ts was composed from. */
 function squashEligible(direction: 'up' | 'down', list: readonly { m: Migration }[], opts: MigrateOptions): boolean {
   if (opts.dryRun || opts.squash === false) return false;
   if (opts.migrations !== undefined && opts.migrations !== MIGRATIONS) return false;
   if (MIGRATIONS[0]?.id !== SQUASH_BASE || list.length !== MIGRATIONS.length - 1 || list.length < 2) return false;
+  if (!chainMatchesSquash()) return false;
   const ids = list.map(({ m }) => m.id);
   if (direction === 'down') ids.reverse();
   return ids.every((id, i) => id === MIGRATIONS[i + 1].id);
