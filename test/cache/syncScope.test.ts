@@ -1,8 +1,9 @@
 /**
  * What a sync may link and what it may take out: group members, lock entries and plugin children
- * resolve within their own collection (so no sync order or cache history changes them), and the
- * records of a deployed file go when the file is neither in the index nor on disk (an index may be
- * partial: the CLI indexes only its PATHs).
+ * never link to an artifact another collection declares (so neither the order of a sync nor the
+ * cache's history changes what they link to among live artifacts; one that left its collection is
+ * kept as missing), and the records of a deployed file go when the file is neither in the index
+ * nor on disk (an index may be partial: the CLI indexes only its PATHs).
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -103,6 +104,35 @@ describe('sync: what a collection links to, and deployed files that are gone', (
       ]);
       dir.write({ 'c/alpha/collection.toml': collection('alpha', ['pdf'], ['skill:docx']) });
       sync(scan('c'));
+      assert.deepEqual(links(opened.cache.db, 'alpha'), [['lock', 'docx', null]]);
+    });
+
+    it('an artifact that leaves its collection, declared by no other, stays linked and is kept as missing (decision 0005)', () => {
+      dir.write({
+        'c/alpha/collection.toml': collection('alpha', ['pdf', 'docx'], ['skill:docx']),
+        'c/alpha/collection.lock': lock(['docx']),
+      });
+      sync(scan('c'));
+      dir.write({ 'c/alpha/collection.toml': collection('alpha', ['pdf'], ['skill:docx']) });
+      const s = sync(scan('c'));
+      assert.equal(s.markedMissing, 1);
+      assert.deepEqual(links(opened.cache.db, 'alpha'), [
+        ['group', 'skill:docx', null],
+        ['lock', 'docx', 'skill:docx'],
+      ]);
+    });
+
+    it('a link of an unchanged collection to a missing artifact goes when another collection declares it', () => {
+      dir.write({
+        'c/alpha/collection.toml': collection('alpha', ['pdf', 'docx'], ['skill:docx']),
+        'c/alpha/collection.lock': lock(['docx']),
+      });
+      sync(scan('c'));
+      dir.write({ 'c/alpha/collection.toml': collection('alpha', ['pdf'], ['skill:docx']) });
+      sync(scan('c'));
+      dir.write({ 'c/gamma/collection.toml': collection('gamma', ['docx'], []) });
+      const s = sync(scan('c'));
+      assert.equal(s.collectionsSynced, 1, 'alpha is unchanged');
       assert.deepEqual(links(opened.cache.db, 'alpha'), [['lock', 'docx', null]]);
     });
 

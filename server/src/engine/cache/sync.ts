@@ -100,10 +100,11 @@ function fits(s: string, max: number): boolean {
 }
 
 /** Writes one collection (artifacts, tags, groups, lock, discovered composites); returns artifacts created. */
-function syncCollection(db: Database, file: string, c: CollectionData, now: string, conflicts: SyncSummary['conflicts'], tagIds: TagIds): number {
+function syncCollection(db: Database, file: string, c: CollectionData, now: string, conflicts: SyncSummary['conflicts'], tagIds: TagIds, touched: Touched): number {
   let created = 0;
   if (!fits(c.name, 255)) return 0;
   const collectionId = upsertCollection(db, { manifestPath: file, name: c.name }, now);
+  touched.collections.push(collectionId);
   const uuidOf = new Map<string, string>();
   /** Artifact id → uuid of what this collection wrote (its lock entries link to them). */
   const written = new Map<string, string>();
@@ -121,13 +122,15 @@ function syncCollection(db: Database, file: string, c: CollectionData, now: stri
     tagsByUuid.push([r.uuid, e.tags.filter((t) => fits(t.trim().slice(0, 100), 100))]);
   }
   setCollectionArtifacts(db, collectionId, members);
+  for (const m of members) touched.declared.add(m.uuid);
   for (const [uuid, tags] of tagsByUuid) setArtifactTags(db, uuid, tags, now, tagIds);
   // Group members, lock entries and plugin children name artifacts of *this* collection (the
-  // rules say so: unknown-reference, lock-orphan). Resolving them by the global type:name when the
-  // collection does not declare them linked whatever another collection synced earlier had
-  // written, so the rows depended on sync order and on the cache's history, and a collection
-  // skipped as unchanged kept links a rebuild would not make.
-  const resolve = (type: string, name: string): string | undefined => uuidOf.get(`${type}:${stripExtension(name)}`);
+  // rules say so: unknown-reference, lock-orphan). One the collection does not declare may still
+  // link to the cache's artifact of that type:name — which keeps an artifact that left the
+  // collection as missing (decision 0005) — but never to one another collection declares:
+  // unlinkForeignReferences takes those links out once every collection of the sync is written,
+  // so the result depends neither on the order of the collections nor on what was synced before.
+  const resolve = (type: string, name: string): string | undefined => uuidOf.get(`${type}:${stripExtension(name)}`) ?? findArtifact(db, `${type}:${name}`)?.uuid;
   const groups: GroupInput[] = [];
   const seenGroups = new Set<string>();
   for (const g of c.groups) {
@@ -150,30 +153,66 @@ function syncCollection(db: Database, file: string, c: CollectionData, now: stri
     });
   }
   setGroups(db, collectionId, groups, now);
-  writeLockEntries(db, collectionId, c.lock, written, resolve);
+  replaceLockEntries(db, collectionId, c.lock, lockLinks(c.lock, written, uuidOf));
   syncDiscoveredComposites(db, c, collectionId, resolve, now);
   return created;
 }
 
 /**
- * The collection's lock entries, each linked to the artifact of this collection it names: the
- * exact type:name written, else the extension-stripped match the lock-orphan rule also accepts.
- * An entry naming no artifact of the collection gets no uuid, even when another collection
- * declares that type:name (replaceLockEntries would fall back to the global artifact).
+ * The uuids of the collection's own artifacts its lock entries name: the exact type:name written,
+ * else the extension-stripped match the lock-orphan rule accepts (replaceLockEntries looks up the
+ * others in the whole cache; unlinkForeignReferences undoes what that finds in another collection).
  */
-function writeLockEntries(db: Database, collectionId: string, entries: CollectionData['lock'], written: ReadonlyMap<string, string>, resolve: (type: string, name: string) => string | undefined): void {
-  const uuids = new Map<string, string>();
-  const orphans: LockData[] = [];
+function lockLinks(entries: readonly LockData[], written: ReadonlyMap<string, string>, uuidOf: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
   for (const e of entries) {
     const id = `${e.type}:${e.name}`;
-    const u = written.get(id) ?? resolve(e.type, e.name);
-    if (u) uuids.set(id, u);
-    else orphans.push(e);
+    const u = written.get(id) ?? uuidOf.get(`${e.type}:${stripExtension(e.name)}`);
+    if (u) out.set(id, u);
   }
-  replaceLockEntries(db, collectionId, entries, uuids);
-  for (const e of orphans) {
-    db.run('UPDATE lock_entries SET artifact_uuid = NULL WHERE collection_id = ? AND artifact_type = ? AND artifact_name = ? AND artifact_uuid IS NOT NULL', [collectionId, e.type, e.name]);
+  return out;
+}
+
+/** What the collection phase of a sync wrote: the collections, and the artifacts they declare. */
+interface Touched {
+  collections: string[];
+  declared: Set<string>;
+}
+
+/** Runs `sql` with `?` list placeholders filled by chunks of `values` (SQLite allows 999 parameters per statement). */
+function runChunked(db: Database, sql: (placeholders: string) => string, values: readonly string[]): void {
+  for (let i = 0; i < values.length; i += 500) {
+    const chunk = values.slice(i, i + 500);
+    db.run(sql(chunk.map(() => '?').join(',')), chunk);
   }
+}
+
+/**
+ * Takes out the links of group members, lock entries and discovered plugin children to an
+ * artifact their own collection does not declare while another collection does: such a
+ * reference names nothing in its collection (unknown-reference, lock-orphan), and whether it had
+ * found the other collection's artifact depended on which collection was synced first. Links to
+ * an artifact no collection declares stay: they keep it as missing. Only what this sync can have
+ * changed is looked at: the references of the collections it wrote, and references to the
+ * artifacts those collections declare (an unchanged collection's link to a missing artifact that
+ * another collection now declares).
+ */
+function unlinkForeignReferences(db: Database, touched: Touched): void {
+  if (!touched.collections.length) return;
+  const foreign = (ref: string, owner: string) =>
+    // The owner's own artifact first: that is what nearly every reference links to (one primary-key probe).
+    `NOT EXISTS (SELECT 1 FROM collection_artifacts o WHERE o.collection_id = ${owner} AND o.artifact_uuid = ${ref}) AND EXISTS (SELECT 1 FROM collection_artifacts d WHERE d.artifact_uuid = ${ref})`;
+  const lock = foreign('lock_entries.artifact_uuid', 'lock_entries.collection_id');
+  const group = foreign('group_artifacts.artifact_uuid', '(SELECT g.collection_id FROM groups g WHERE g.id = group_artifacts.group_id)');
+  const child = foreign('composite_memberships.child_artifact_uuid', 'composite_memberships.collection_id');
+  const ids = touched.collections;
+  const uuids = [...touched.declared];
+  runChunked(db, (p) => `UPDATE lock_entries SET artifact_uuid = NULL WHERE collection_id IN (${p}) AND artifact_uuid IS NOT NULL AND ${lock}`, ids);
+  runChunked(db, (p) => `UPDATE lock_entries SET artifact_uuid = NULL WHERE artifact_uuid IN (${p}) AND ${lock}`, uuids);
+  runChunked(db, (p) => `DELETE FROM group_artifacts WHERE group_id IN (SELECT id FROM groups WHERE collection_id IN (${p})) AND ${group}`, ids);
+  runChunked(db, (p) => `DELETE FROM group_artifacts WHERE artifact_uuid IN (${p}) AND ${group}`, uuids);
+  runChunked(db, (p) => `DELETE FROM composite_memberships WHERE source = 'discovered' AND collection_id IN (${p}) AND ${child}`, ids);
+  runChunked(db, (p) => `DELETE FROM composite_memberships WHERE source = 'discovered' AND child_artifact_uuid IN (${p}) AND ${child}`, uuids);
 }
 
 /**
@@ -360,6 +399,7 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
   const res = writeTransaction(db, () => {
     const empty = (opts.deferIndexes ?? source.collections.length >= BULK_MIN_COLLECTIONS) && Number(one(db, 'SELECT count(*) AS n FROM artifacts', [])?.n) === 0;
     const rebuildIndexes = empty ? deferIndexes(db) : undefined;
+    const touched: Touched = { collections: [], declared: new Set() };
     try {
       for (const c of source.collections) {
         const hash = c.hash;
@@ -369,9 +409,9 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
         }
         if (opts.budgetMs !== undefined && !opts.force && summary.collectionsSynced > 0 && performance.now() - started > opts.budgetMs) {
           summary.more = true;
-          return;
+          break;
         }
-        summary.artifactsCreated += syncCollection(db, c.file, c.data(), now, summary.conflicts, tagIds);
+        summary.artifactsCreated += syncCollection(db, c.file, c.data(), now, summary.conflicts, tagIds, touched);
         remember(db, c.file, hash, now);
         summary.collectionsSynced++;
       }
@@ -379,6 +419,8 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
       // Before the deployments and the sweep, which read them (and before a budgeted return).
       rebuildIndexes?.();
     }
+    unlinkForeignReferences(db, touched);
+    if (summary.more) return;
     for (const d of source.deployments) {
       const hash = d.hash;
       if (!opts.force && unchanged(db, d.file, hash)) continue;
