@@ -177,15 +177,34 @@ function lockLinks(entries: readonly LockData[], written: ReadonlyMap<string, st
 interface Touched {
   collections: string[];
   declared: Set<string>;
+  /** Whether the cache held no artifact when the sync began: no unchanged collection can link to one then. */
+  fresh: boolean;
 }
 
-/** Runs `sql` with `?` list placeholders filled by chunks of `values` (SQLite allows 999 parameters per statement). */
-function runChunked(db: Database, sql: (placeholders: string) => string, values: readonly string[]): void {
-  for (let i = 0; i < values.length; i += 500) {
-    const chunk = values.slice(i, i + 500);
-    db.run(sql(chunk.map(() => '?').join(',')), chunk);
-  }
-}
+/**
+ * The statements of unlinkForeignReferences. A reference is foreign when its own collection does
+ * not declare the artifact it links to (checked first: nearly every reference links to its own
+ * collection's artifact, one primary-key probe) while another collection does. Each takes a JSON
+ * array of collection ids or of artifact uuids (json_each: no SQL text is built from values).
+ */
+const OWN_LOCK = 'EXISTS (SELECT 1 FROM collection_artifacts o WHERE o.collection_id = lock_entries.collection_id AND o.artifact_uuid = lock_entries.artifact_uuid)';
+const ANY_LOCK = 'EXISTS (SELECT 1 FROM collection_artifacts d WHERE d.artifact_uuid = lock_entries.artifact_uuid)';
+const OWN_GROUP =
+  'EXISTS (SELECT 1 FROM groups g JOIN collection_artifacts o ON o.collection_id = g.collection_id WHERE g.id = group_artifacts.group_id AND o.artifact_uuid = group_artifacts.artifact_uuid)';
+const ANY_GROUP = 'EXISTS (SELECT 1 FROM collection_artifacts d WHERE d.artifact_uuid = group_artifacts.artifact_uuid)';
+const OWN_CHILD = 'EXISTS (SELECT 1 FROM collection_artifacts o WHERE o.collection_id = composite_memberships.collection_id AND o.artifact_uuid = composite_memberships.child_artifact_uuid)';
+const ANY_CHILD = 'EXISTS (SELECT 1 FROM collection_artifacts d WHERE d.artifact_uuid = composite_memberships.child_artifact_uuid)';
+const IDS = '(SELECT value FROM json_each(?))';
+const UNLINK_BY_COLLECTION = [
+  'UPDATE lock_entries SET artifact_uuid = NULL WHERE collection_id IN ' + IDS + ' AND artifact_uuid IS NOT NULL AND NOT ' + OWN_LOCK + ' AND ' + ANY_LOCK,
+  'DELETE FROM group_artifacts WHERE group_id IN (SELECT id FROM groups WHERE collection_id IN ' + IDS + ') AND NOT ' + OWN_GROUP + ' AND ' + ANY_GROUP,
+  "DELETE FROM composite_memberships WHERE source = 'discovered' AND collection_id IN " + IDS + ' AND NOT ' + OWN_CHILD + ' AND ' + ANY_CHILD,
+];
+const UNLINK_BY_ARTIFACT = [
+  'UPDATE lock_entries SET artifact_uuid = NULL WHERE artifact_uuid IN ' + IDS + ' AND NOT ' + OWN_LOCK + ' AND ' + ANY_LOCK,
+  'DELETE FROM group_artifacts WHERE artifact_uuid IN ' + IDS + ' AND NOT ' + OWN_GROUP + ' AND ' + ANY_GROUP,
+  "DELETE FROM composite_memberships WHERE source = 'discovered' AND child_artifact_uuid IN " + IDS + ' AND NOT ' + OWN_CHILD + ' AND ' + ANY_CHILD,
+];
 
 /**
  * Takes out the links of group members, lock entries and discovered plugin children to an
@@ -199,20 +218,11 @@ function runChunked(db: Database, sql: (placeholders: string) => string, values:
  */
 function unlinkForeignReferences(db: Database, touched: Touched): void {
   if (!touched.collections.length) return;
-  const foreign = (ref: string, owner: string) =>
-    // The owner's own artifact first: that is what nearly every reference links to (one primary-key probe).
-    `NOT EXISTS (SELECT 1 FROM collection_artifacts o WHERE o.collection_id = ${owner} AND o.artifact_uuid = ${ref}) AND EXISTS (SELECT 1 FROM collection_artifacts d WHERE d.artifact_uuid = ${ref})`;
-  const lock = foreign('lock_entries.artifact_uuid', 'lock_entries.collection_id');
-  const group = foreign('group_artifacts.artifact_uuid', '(SELECT g.collection_id FROM groups g WHERE g.id = group_artifacts.group_id)');
-  const child = foreign('composite_memberships.child_artifact_uuid', 'composite_memberships.collection_id');
-  const ids = touched.collections;
-  const uuids = [...touched.declared];
-  runChunked(db, (p) => `UPDATE lock_entries SET artifact_uuid = NULL WHERE collection_id IN (${p}) AND artifact_uuid IS NOT NULL AND ${lock}`, ids);
-  runChunked(db, (p) => `UPDATE lock_entries SET artifact_uuid = NULL WHERE artifact_uuid IN (${p}) AND ${lock}`, uuids);
-  runChunked(db, (p) => `DELETE FROM group_artifacts WHERE group_id IN (SELECT id FROM groups WHERE collection_id IN (${p})) AND ${group}`, ids);
-  runChunked(db, (p) => `DELETE FROM group_artifacts WHERE artifact_uuid IN (${p}) AND ${group}`, uuids);
-  runChunked(db, (p) => `DELETE FROM composite_memberships WHERE source = 'discovered' AND collection_id IN (${p}) AND ${child}`, ids);
-  runChunked(db, (p) => `DELETE FROM composite_memberships WHERE source = 'discovered' AND child_artifact_uuid IN (${p}) AND ${child}`, uuids);
+  const ids = JSON.stringify(touched.collections);
+  for (const sql of UNLINK_BY_COLLECTION) db.run(sql, [ids]);
+  if (touched.fresh) return;
+  const uuids = JSON.stringify([...touched.declared]);
+  for (const sql of UNLINK_BY_ARTIFACT) db.run(sql, [uuids]);
 }
 
 /**
@@ -399,7 +409,7 @@ export function syncSource(db: Database, source: SyncSource, opts: SyncOptions =
   const res = writeTransaction(db, () => {
     const empty = (opts.deferIndexes ?? source.collections.length >= BULK_MIN_COLLECTIONS) && Number(one(db, 'SELECT count(*) AS n FROM artifacts', [])?.n) === 0;
     const rebuildIndexes = empty ? deferIndexes(db) : undefined;
-    const touched: Touched = { collections: [], declared: new Set() };
+    const touched: Touched = { collections: [], declared: new Set(), fresh: one(db, 'SELECT 1 AS x FROM artifacts LIMIT 1', []) === undefined };
     try {
       for (const c of source.collections) {
         const hash = c.hash;
