@@ -28,8 +28,8 @@ import {
  * what the cache keeps on purpose and a rebuild cannot have: artifacts no collection declares any
  * more but something still names (kept as missing, decision 0005 and sweepArtifacts) and the rows
  * naming them. Deployments of deployed files no longer on disk are compared too (a sync takes them
- * out), and group members and lock entries with what they link to (they resolve within their own
- * collection, so neither the order of a sync nor the cache's history changes them).
+ * out), and group members and lock entries with the live artifact they link to (never one another
+ * collection declares, so neither the order of a sync nor the cache's history changes it).
  */
 function cacheContent(db: Database, root: string): Record<string, string[]> {
   const q = (sql: string) => (db.exec(sql)[0]?.values ?? []).map((r) => r.map((v) => (typeof v === 'string' ? v.split(root).join('<root>') : String(v))).join(' | ')).sort();
@@ -230,8 +230,9 @@ describe('reliability: races', function () {
   // Was a finding: group members and lock entries resolved an artifact by its global type:name
   // when their own collection did not declare it, so they linked to artifacts of collections
   // synced *before* theirs but not after, and a long-lived cache kept links a rebuild of the same
-  // files did not make. They now resolve within their collection only, as the engine's rules do
-  // (unknown-reference, lock-orphan).
+  // files did not make. They now never link to an artifact another collection declares, as the
+  // engine's rules say (unknown-reference, lock-orphan); one that left its own collection and no
+  // other declares stays linked, kept as missing (decision 0005).
   it('a sync does not depend on the order of collections or on what the cache saw before', async () => {
     const s = new Scratch();
     try {
