@@ -56,9 +56,51 @@ export class RuleMemo {
     for (const d of dirs) this.cacheEpochs.set(d, (this.cacheEpochs.get(d) ?? 0) + 1);
   }
 
-  /** The cache's version as one collection's rules see it. */
-  cacheVersionOf(dir: string): string {
-    return `${this.cacheEpoch}.${this.cacheEpochs.get(dir) ?? 0}`;
+  /** The cache's version for every collection (see cacheChanged). */
+  get cacheVersion(): number {
+    return this.cacheEpoch;
+  }
+
+  /** The cache's version for one collection folder (see cacheChanged). */
+  cacheVersionOf(dir: string): number {
+    return this.cacheEpochs.get(dir) ?? 0;
+  }
+
+  /** The collection names key of the last run (see deploymentsStable). */
+  private lastNames?: string;
+
+  /**
+   * Whether every deployed unit's dependencies are what they were at the last run: the same
+   * collection names, and each collection the same object as then or one with the same
+   * interface and the same lock interface. Typing in a description replaces one collection and
+   * leaves all of that, so 1,300 deployed units need not each gather their dependencies again.
+   */
+  deploymentsStable(index: WorkspaceIndex): boolean {
+    if (this.lastNames === undefined || this.lastNames !== index.collectionNames) return false;
+    for (const c of index.collections) {
+      // A collection's lock is set on its (reused) core by every index: compare by value.
+      if (this.lastLocks.get(c.model.dir) !== (c.lock ? lockInterface(c.lock.model) : undefined)) return false;
+      const was = this.cores.get(c.model.dir);
+      if (was === c) continue;
+      if (!was || collectionInterface(was) !== collectionInterface(c)) return false;
+    }
+    return true;
+  }
+
+  /** Each collection's lock interface at the last run. */
+  private lastLocks = new Map<string, string | undefined>();
+
+  /** Records what deploymentsStable compares with next time (after sharedUuids of the same run). */
+  ranWith(index: WorkspaceIndex): void {
+    this.lastNames = index.collectionNames;
+    const locks = new Map<string, string | undefined>();
+    for (const c of index.collections) locks.set(c.model.dir, c.lock ? lockInterface(c.lock.model) : undefined);
+    this.lastLocks = locks;
+  }
+
+  /** The findings remembered for a unit, whatever they depended on. */
+  remembered(key: object): Diagnostic[] | undefined {
+    return this.units.get(key)?.diagnostics;
   }
 
   /**
@@ -130,7 +172,7 @@ function sameDeps(a: unknown[], b: unknown[]): boolean {
 
 /** A collection unit depends on its file, the cache's answers, the disk, and its composites (with their plugin files). */
 function collectionDeps(index: WorkspaceIndex, c: CollectionInfo, host: Host, options: RuleOptions, diskGeneration: number, memo: RuleMemo): unknown[] {
-  const deps: unknown[] = [c.source, options.cachedUuid, memo.cacheVersionOf(c.model.dir), host, diskGeneration, c.composites.length];
+  const deps: unknown[] = [c.source, options.cachedUuid, memo.cacheVersion, memo.cacheVersionOf(c.model.dir), host, diskGeneration, c.composites.length];
   if (c.composites.length === 0) return deps;
   for (const k of c.composites) deps.push(k.children.length);
   for (const k of c.composites) deps.push(k.pluginFile ? index.others.find((o) => o.file === k.pluginFile) : undefined);
@@ -166,7 +208,14 @@ export function runRuleUnits(index: WorkspaceIndex, host: Host, options: RuleOpt
       }));
     }
   }
+  // Same names and interfaces as the last run: a deployed unit seen then has the same findings.
+  const stable = memo.deploymentsStable(index);
   for (const d of index.deployments) {
+    const kept = stable ? memo.remembered(d.source) : undefined;
+    if (kept) {
+      out.push(kept);
+      continue;
+    }
     out.push(memo.get(d.source, deploymentDeps(index, d.model), () => {
       const ctx = new RuleContext(index, host, options);
       checkDeployment(ctx, d);
@@ -183,6 +232,7 @@ export function runRuleUnits(index: WorkspaceIndex, host: Host, options: RuleOpt
   }
   const global = new RuleContext(index, host, options);
   checkDuplicateUuids(global, memo.sharedUuids(index.collections));
+  memo.ranWith(index);
   out.push(global.all());
   return out;
 }
