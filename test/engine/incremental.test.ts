@@ -103,7 +103,7 @@ describe('incremental re-checking gives exactly what a fresh check gives', () =>
     assert.deepEqual(ws.diagnosticsOf(p).map((d) => d.code), []);
   });
 
-  it('a change of what the cache remembers re-checks the collections holding the changed keys', () => {
+  it('a change of what the cache remembers re-checks the collections whose findings it changes', () => {
     // The cache's answers, as the server's worker copy holds them.
     const cached = new Map<string, string>();
     const ws = new Workspace(host, { rules: { cachedUuid: (_c, type, name) => cached.get(`${type}:${name}`) } });
@@ -113,17 +113,55 @@ describe('incremental re-checking gives exactly what a fresh check gives', () =>
     const conflicts = (f: string) => ws.diagnosticsOf(f).filter((d) => d.code === 'uuid-conflict').length;
     assert.equal(conflicts(main), 0);
     const untouched = ws.diagnosticsOf(other);
-    // The cache learns another uuid for main's skill pdf-tools (other holds a pdf-tools too).
-    cached.set('skill:pdf-tools', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
-    ws.cachedUuidsChanged(new Set(['agent:nothing-here']));
-    assert.equal(conflicts(main), 0, 'no collection holds the reported key: nothing is checked again');
-    ws.cachedUuidsChanged(new Set(['skill:pdf-tools']));
+    const set = (key: string, uuid: string | undefined) => {
+      const before = cached.get(key);
+      if (uuid === undefined) cached.delete(key);
+      else cached.set(key, uuid);
+      return new Map([[key, before]]);
+    };
+    // A key no manifest gives a uuid for: no finding can change, nothing is checked again.
+    const revision = ws.currentRevision;
+    ws.cachedUuidsChanged(set('skill:nothing', '9b2e6c1f04a84d7e8c3b5a6f7e8d9c0b'));
+    assert.equal(ws.currentRevision, revision);
+    // The uuid main's manifest gives: main agrees, other (which gives its pdf-tools another) does not.
+    ws.cachedUuidsChanged(set('skill:pdf-tools', '9b2e6c1f04a84d7e8c3b5a6f7e8d9c0b'));
+    assert.equal(conflicts(main), 0);
+    assert.equal(conflicts(other), 1);
+    // Another uuid for skill pdf-tools (main, other and third each hold one).
+    ws.cachedUuidsChanged(set('skill:pdf-tools', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'));
     assert.equal(conflicts(main), 1);
     assert.equal(conflicts(other), 1);
-    cached.delete('skill:pdf-tools');
+    ws.cachedUuidsChanged(set('skill:pdf-tools', undefined));
+    assert.equal(conflicts(main), 0);
+    cached.set('skill:pdf-tools', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
     ws.cachedUuidsChanged(undefined);
-    assert.equal(conflicts(main), 0, 'an unknown change re-checks every collection');
-    assert.equal(conflicts(other), 0);
+    assert.equal(conflicts(main), 1, 'an unknown change re-checks every collection');
+    cached.clear();
+    ws.cachedUuidsChanged(undefined);
     assert.deepEqual(ws.diagnosticsOf(other), untouched);
+  });
+
+  it('after any sequence of cache changes, the findings are those of a fresh check with that cache', () => {
+    const keys = ['skill:pdf-tools', 'agent:release-notes', 'command:review', 'skill:nothing'];
+    const uuids = ['9b2e6c1f04a84d7e8c3b5a6f7e8d9c0b', 'c41d7e0a2b9f4e8d8a6b5c4d3e2f1a09', 'ffff6c1f04a84d7e8c3b5a6f7e8d9c0b', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: keys.length - 1 }), fc.integer({ min: -1, max: uuids.length - 1 })), { minLength: 1, maxLength: 10 }), (steps) => {
+        const cached = new Map<string, string>();
+        const rules = { cachedUuid: (_c: string, type: string, name: string) => cached.get(`${type}:${name}`) };
+        const ws = new Workspace(host, { rules });
+        for (const [f, t] of Object.entries(FILES)) ws.setText(f, t);
+        ws.diagnostics();
+        for (const [k, u] of steps) {
+          const before = cached.get(keys[k]);
+          if (u < 0) cached.delete(keys[k]);
+          else cached.set(keys[k], uuids[u]);
+          ws.cachedUuidsChanged(new Map([[keys[k], before]]));
+          const fresh = new Workspace(host, { rules });
+          for (const [f, t] of Object.entries(FILES)) fresh.setText(f, t);
+          assert.deepEqual(digest(ws), digest(fresh));
+        }
+      }),
+      { numRuns: 100, seed: 12 },
+    );
   });
 });

@@ -116,6 +116,8 @@ export class Session {
    */
   startCache(): void {
     if (this.config.cacheEnabled === false || this.disposed) return;
+    // The findings read the old cache's uuids; the new one reports its keys against an empty map.
+    if (this.cache) this.ws.cachedUuidsChanged(undefined);
     this.cache?.dispose();
     this.cache = this.newCache();
     void this.cache.start();
@@ -127,16 +129,40 @@ export class Session {
         connection: this.config.connection,
         index: () => this.ws.index(),
         log: (m) => this.log(m),
-        rulesChanged: () => {
-          // Only the collections holding a changed key are checked again (a worker cache says
-          // which); the disk facts stay (invalidate() would throw them away for nothing).
-          const live = this.cache?.live;
-          this.ws.cachedUuidsChanged(live instanceof RemoteLiveCache ? live.takeChangedUuidKeys() : undefined);
-          this.publisher.schedule();
-        },
+        rulesChanged: () => this.cacheUuidsChanged(),
       },
       { file: this.cacheFile, readOnly: this.config.readOnly === true, saveDelayMs: this.config.cacheSaveDelayMs },
     );
+  }
+
+  private uuidTimer: unknown;
+  private uuidSince: number | undefined;
+  private lastEditAt = -Infinity;
+
+  /**
+   * The cache's uuids changed: the rules re-check the collections whose findings that changes
+   * (a worker cache says which keys; the disk facts stay). Applying it walks every artifact, so
+   * while the user types it waits for a pause (at most 2 s): uuid-conflict findings can lag a
+   * keystroke burst, the keystrokes should not.
+   */
+  private cacheUuidsChanged(): void {
+    const { clock } = this.config;
+    this.uuidSince ??= clock.now();
+    if (this.uuidTimer !== undefined) return;
+    const apply = (): void => {
+      this.uuidTimer = undefined;
+      if (this.disposed) return;
+      const now = clock.now();
+      if (now - this.lastEditAt < 300 && now - (this.uuidSince ?? now) < 2000) {
+        this.uuidTimer = clock.setTimeout(apply, 300);
+        return;
+      }
+      this.uuidSince = undefined;
+      const live = this.cache?.live;
+      this.ws.cachedUuidsChanged(live instanceof RemoteLiveCache ? live.takeChangedUuids() : undefined);
+      this.publisher.schedule();
+    };
+    this.uuidTimer = clock.setTimeout(apply, 0);
   }
 
   /** Logs to the client's output. */
@@ -314,6 +340,7 @@ export class Session {
     const file = this.docs.opened(uri);
     if (!file) return;
     this.ws.setText(file, text, version);
+    this.lastEditAt = this.config.clock.now();
     this.changed();
   }
 

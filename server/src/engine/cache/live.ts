@@ -483,7 +483,9 @@ export class LiveCache {
       this.opts.log(`cache sync: ${r.value.collectionsSynced} collections, ${r.value.deployedFilesSynced} deployed files, ${r.value.artifactsCreated} new artifacts in ${ms} ms (generation ${r.value.generation})`);
     }
     if (!this.readOnly) this.handle!.scheduleSave();
-    this.refreshUuids();
+    // The registry is read again once the sync is whole: after every slice of a first sync it
+    // re-read 50,000 rows here and made the server walk every artifact, under the user's typing.
+    if (!r.value.more) this.refreshUuids();
     this.opts.changed();
     return this.lastSync;
   }

@@ -51,7 +51,8 @@ export type FromWorker =
   | { t: 'status'; status: LiveCacheStatus; refusal: string | null }
   | { t: 'log'; message: string }
   | { t: 'warn'; message: string }
-  | { t: 'uuids'; set: [string, string][]; del: string[] }
+  /** `set` is flat, key then uuid (half the objects of pairs to clone for a first load of 50,000). */
+  | { t: 'uuids'; set: string[]; del: string[] }
   | { t: 'uuidsChanged' }
   | { t: 'reply'; id: number; value?: unknown; error?: string };
 
@@ -80,8 +81,8 @@ export class RemoteLiveCache extends LiveCache {
   private readonly worker: Worker;
   private readonly tracker = new SourceTracker();
   private readonly uuidMap = new Map<string, string>();
-  /** The `type:name` keys whose uuid changed since takeChangedUuidKeys (undefined: possibly all). */
-  private changedKeys: Set<string> | undefined = new Set();
+  /** The `type:name` keys whose uuid changed since takeChangedUuids, with the uuid each had before (undefined: possibly all). */
+  private changedKeys: Map<string, string | undefined> | undefined = new Map();
   private snap: { status: LiveCacheStatus; refusal: string | null };
   private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private nextId = 1;
@@ -134,10 +135,20 @@ export class RemoteLiveCache extends LiveCache {
         return;
       case 'uuids':
         // Applied before any later 'uuidsChanged': the rules re-run on the new Map.
-        for (const k of m.del) this.uuidMap.delete(k);
-        for (const [k, v] of m.set) this.uuidMap.set(k, v);
-        for (const k of m.del) this.changedKeys?.add(k);
-        for (const [k] of m.set) this.changedKeys?.add(k);
+        {
+          const before = this.changedKeys;
+          const map = this.uuidMap;
+          for (const k of m.del) {
+            if (before && !before.has(k)) before.set(k, map.get(k));
+            map.delete(k);
+          }
+          const set = m.set;
+          for (let i = 0; i + 1 < set.length; i += 2) {
+            const k = set[i];
+            if (before && !before.has(k)) before.set(k, map.get(k));
+            map.set(k, set[i + 1]);
+          }
+        }
         return;
       case 'uuidsChanged':
         this.ro.uuidsChanged();
@@ -206,12 +217,13 @@ export class RemoteLiveCache extends LiveCache {
   }
 
   /**
-   * The `type:name` keys whose remembered uuid changed since the last call, or undefined when
-   * any may have: the server re-checks only the collections holding them.
+   * The `type:name` keys whose remembered uuid changed since the last call, each with the uuid it
+   * had before, or undefined when any may have: the server re-checks only the collections whose
+   * findings these change.
    */
-  takeChangedUuidKeys(): ReadonlySet<string> | undefined {
+  takeChangedUuids(): ReadonlyMap<string, string | undefined> | undefined {
     const keys = this.changedKeys;
-    this.changedKeys = new Set();
+    this.changedKeys = new Map();
     return keys;
   }
 

@@ -43,8 +43,8 @@ const live = new LiveCache({
   uuidsChanged: () => post({ t: 'uuidsChanged' }),
   uuidsLoaded: (next, prev) => {
     // The registry mostly grows by a few names per sync: send the difference, not 50,000 pairs.
-    const set: [string, string][] = [];
-    for (const [k, v] of next) if (prev.get(k) !== v) set.push([k, v]);
+    const set: string[] = [];
+    for (const [k, v] of next) if (prev.get(k) !== v) set.push(k, v);
     const del: string[] = [];
     for (const k of prev.keys()) if (!next.has(k)) del.push(k);
     if (set.length || del.length) post({ t: 'uuids', set, del });

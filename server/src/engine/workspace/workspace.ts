@@ -66,21 +66,31 @@ export class Workspace {
   }
 
   /**
-   * The uuids the cache remembers changed for these `type:name` keys (undefined: maybe any): the
-   * collections holding one of them are checked again, the others keep their findings.
+   * The uuids the cache remembers changed for these `type:name` keys (each with the uuid it had
+   * before; undefined: maybe any key). Only the collections where that changes a finding are
+   * checked again: the uuid-conflict rule reads the cache for artifacts that declare a uuid, and
+   * speaks only when the cache's differs. The first load of a cache that agrees with the
+   * manifests (50,000 keys at once) thus re-checks nothing.
    */
-  cachedUuidsChanged(keys: ReadonlySet<string> | undefined): void {
-    if (keys === undefined) this.memo.cacheChanged();
-    else if (keys.size > 0) {
+  cachedUuidsChanged(changes: ReadonlyMap<string, string | undefined> | undefined): void {
+    if (changes === undefined) this.memo.cacheChanged();
+    else if (changes.size > 0) {
+      const now = this.options.rules?.cachedUuid;
       const dirs: string[] = [];
       for (const c of this.index().collections) {
         for (const a of c.model.artifacts) {
-          if (a.type && a.name && keys.has(`${a.type.value}:${a.name.value}`)) {
+          if (!a.type || !a.name || !a.uuid) continue;
+          const key = `${a.type.value}:${a.name.value}`;
+          if (!changes.has(key)) continue;
+          const own = a.uuid.value;
+          const conflict = (v: string | undefined) => (v && v !== own ? v : undefined);
+          if (conflict(changes.get(key)) !== conflict(now?.(c.name, a.type.value, a.name.value))) {
             dirs.push(c.model.dir);
             break;
           }
         }
       }
+      if (dirs.length === 0) return;
       this.memo.cacheChanged(dirs);
     } else return;
     this.revision++;
