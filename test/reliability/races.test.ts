@@ -373,15 +373,8 @@ describe('reliability: races', function () {
       assert.ok(added > 0, 'no round added a member: nothing was checked');
     });
 
-    // BUG (CLI, server/src/cli/commands/uuids.ts; reported, not fixed here — outside the files this
-    // work may change): `uuids --write` writes the uuids into collection.toml first and saves the
-    // cache after; when that save loses to another process (CONFLICT) it only prints "warning: the
-    // cache was not saved" and exits 0. The manifest then holds uuids the cache never recorded,
-    // while the other process's sync gave the same type:name another uuid: every editor shows
-    // uuid-conflict on the artifacts the user just gave uuids. It should save the cache first
-    // (reload, sync and plan again on CONFLICT) and write the files only with uuids the saved
-    // cache holds, or write nothing and exit 1. Un-skip when fixed.
-    it.skip('after link + uuids --write at once, every uuid in collection.toml is the one the cache remembers (BUG: they disagree)', async () => {
+    // uuids --write saves the cache first and writes only uuids that saved cache holds, or nothing.
+    it('after link + uuids --write at once, every uuid in collection.toml is the one the cache remembers', async () => {
       for (let i = 0; i < ROUNDS; i++) {
         await race(100 + i, ['--parent', 'composite:kit', '--child', `skill:s${i}`, '--relation', 'requires']);
         const reg = await registry();
