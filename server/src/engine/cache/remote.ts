@@ -88,6 +88,7 @@ export class RemoteLiveCache extends LiveCache {
   private nextId = 1;
   private opened: Promise<void> | undefined;
   private diffTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastTouchSent = -Infinity;
   private pumping: Promise<void> | undefined;
   private gone: string | undefined;
   private closed = false;
@@ -248,6 +249,14 @@ export class RemoteLiveCache extends LiveCache {
   /** A change of the workspace: the diff goes to the worker after a short quiet period, and the worker syncs after its own. */
   override touch(): void {
     if (this.closed || this.gone) return;
+    // The worker hears of typing at once (at most every 100 ms), not only after the diff below:
+    // a touch there puts its next sync slice after a quiet period, so a first sync of a large
+    // workspace gives the CPU back to the keystrokes instead of competing with them.
+    const now = performance.now();
+    if (now - this.lastTouchSent >= 100) {
+      this.lastTouchSent = now;
+      this.post({ t: 'touch' });
+    }
     if (this.diffTimer !== undefined) clearTimeout(this.diffTimer);
     this.diffTimer = setTimeout(() => {
       this.diffTimer = undefined;
