@@ -1,5 +1,5 @@
-// Random legacy (0001) datasets for property tests: the generator of property.test.ts (small
-// pools so that slugs, names and orphans collide), shared here for the squashed-path tests.
+// Random legacy (0001) datasets for the migration property tests (chain and squashed path):
+// small pools so that slugs, names and orphans collide.
 import fc from 'fast-check';
 import { slugify } from '../../migrations/helpers';
 import type { LegacyDataset } from './fixtures';
