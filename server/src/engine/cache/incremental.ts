@@ -167,26 +167,11 @@ export function writeIntoShadow(file: string, src: ImageSource, shadow: Shadow, 
   let written = 0;
   try {
     fd = fs.openSync(shadow.path, 'r+');
-    const pwrite = (buf: Uint8Array, len: number, pos: number) => {
-      for (let off = 0; off < len; ) off += fs.pwriteSync(fd!, buf, off, len - off, pos + off);
-      written += len;
-    };
-    pwrite(SPOILED_HEADER, SPOILED_HEADER.length, 0);
-    // Runs of adjacent blocks go out in one write.
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(BLOCK, blocks.length * BLOCK)));
-    for (let i = 0; i < blocks.length; ) {
-      let j = i + 1;
-      while (j < blocks.length && blocks[j] === blocks[j - 1] + 1 && (j - i + 1) * BLOCK <= buf.length) j++;
-      const pos = blocks[i] * BLOCK;
-      const len = Math.min((j - i) * BLOCK, src.size - pos);
-      if (src.read(buf, 0, len, pos) !== len) throw new Error(`the in-memory image is shorter than ${pos + len} bytes`);
-      pwrite(buf, len, pos);
-      i = j;
-    }
-    if (shadow.size !== src.size) fs.ftruncateSync(fd, src.size);
+    written = writeBlocks(fs, fd, blocks, src, shadow.size, buf);
     const first = Math.min(BLOCK, src.size);
     if (src.read(buf, 0, first, 0) !== first) throw new Error('the in-memory image has no first block');
-    pwrite(buf, first, 0);
+    written += pwriteAll(fs, fd, buf, first, 0);
     fs.futimesSync(fd, Date.now() / 1000, uniqueMtime());
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -202,6 +187,32 @@ export function writeIntoShadow(file: string, src: ImageSource, shadow: Shadow, 
   return { ok: true, value: { written, shadow: next } };
 }
 
+/** Writes all of buf[0, len) at pos; the bytes written. */
+function pwriteAll(fs: Required<WriteFs>, fd: number, buf: Uint8Array, len: number, pos: number): number {
+  for (let off = 0; off < len; ) off += fs.pwriteSync(fd, buf, off, len - off, pos + off);
+  return len;
+}
+
+/**
+ * Spoils a shadow's header (a reader mid-read sees it changed), writes the given blocks of the
+ * image into it (runs of adjacent blocks in one write, through buf) and gives it the image's
+ * size; the bytes written. Block 0 stays spoiled: the caller writes it last, or leaves it.
+ */
+function writeBlocks(fs: Required<WriteFs>, fd: number, blocks: number[], src: ImageSource, shadowSize: number, buf: Buffer): number {
+  let written = pwriteAll(fs, fd, SPOILED_HEADER, SPOILED_HEADER.length, 0);
+  for (let i = 0; i < blocks.length; ) {
+    let j = i + 1;
+    while (j < blocks.length && blocks[j] === blocks[j - 1] + 1 && (j - i + 1) * BLOCK <= buf.length) j++;
+    const pos = blocks[i] * BLOCK;
+    const len = Math.min((j - i) * BLOCK, src.size - pos);
+    if (src.read(buf, 0, len, pos) !== len) throw new Error(`the in-memory image is shorter than ${pos + len} bytes`);
+    written += pwriteAll(fs, fd, buf, len, pos);
+    i = j;
+  }
+  if (shadowSize !== src.size) fs.ftruncateSync(fd, src.size);
+  return written;
+}
+
 /**
  * Writes the blocks a shadow lacks into it now, so that the next save writes only what changes
  * until then; the header stays spoiled (block 0 goes in last, at that save). Synced now, or the
@@ -214,21 +225,7 @@ export function catchUpShadow(shadow: Shadow, src: ImageSource, writeFs: WriteFs
   let fd: number | undefined;
   try {
     fd = fs.openSync(shadow.path, 'r+');
-    const pwrite = (buf: Uint8Array, len: number, pos: number) => {
-      for (let off = 0; off < len; ) off += fs.pwriteSync(fd!, buf, off, len - off, pos + off);
-    };
-    pwrite(SPOILED_HEADER, SPOILED_HEADER.length, 0);
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (let i = 0; i < blocks.length; ) {
-      let j = i + 1;
-      while (j < blocks.length && blocks[j] === blocks[j - 1] + 1 && (j - i + 1) * BLOCK <= buf.length) j++;
-      const pos = blocks[i] * BLOCK;
-      const len = Math.min((j - i) * BLOCK, src.size - pos);
-      if (src.read(buf, 0, len, pos) !== len) throw new Error(`the in-memory image is shorter than ${pos + len} bytes`);
-      pwrite(buf, len, pos);
-      i = j;
-    }
-    if (shadow.size !== src.size) fs.ftruncateSync(fd, src.size);
+    writeBlocks(fs, fd, blocks, src, shadow.size, Buffer.allocUnsafe(CHUNK));
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
