@@ -309,6 +309,23 @@ const CACHE_SIZES = new Map([
   [-32768, 'PRAGMA cache_size = -32768'],
 ]);
 
+/**
+ * The bookkeeping of one step inside its transaction: an up adds its `_migrations` row and adds
+ * the orphans its log holds to `orphans`; a down deletes its row and its log (its down has put
+ * back, or reported, what the log held).
+ */
+function recordStep(mdb: SqlJsMigrationDb, direction: 'up' | 'down', id: string, seq: number, checksum: string, appliedAt: string, durationMs: number, orphans: Record<string, number>): void {
+  if (direction === 'up') {
+    for (const o of mdb.all("SELECT table_name, count(*) AS n FROM _migration_log WHERE migration = ? AND kind = 'orphan' GROUP BY table_name", [id])) {
+      orphans[String(o.table_name)] = (orphans[String(o.table_name)] ?? 0) + Number(o.n);
+    }
+    mdb.run('INSERT INTO _migrations (seq, id, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?, ?)', [seq, id, checksum, appliedAt, durationMs]);
+  } else {
+    mdb.run('DELETE FROM _migration_log WHERE migration = ?', [id]);
+    mdb.run('DELETE FROM _migrations WHERE id = ?', [id]);
+  }
+}
+
 /** Applies the run settings; returns what puts the connection's own back. */
 function tuneForRun(db: Database): () => void {
   const read = (sql: string) => Object.values(queryRows(db, sql)[0] ?? {})[0];
@@ -537,25 +554,7 @@ function applyOne(
         cacheError('FK_VIOLATION', `${m.id} ${direction}: ${violations.length} foreign key violation(s), rolled back (${sample})`),
       );
     }
-    if (direction === 'up') {
-      const orphans = mdb.all(
-        "SELECT table_name, count(*) AS n FROM _migration_log WHERE migration = ? AND kind = 'orphan' GROUP BY table_name",
-        [m.id],
-      );
-      for (const o of orphans) totals.orphansRemoved[String(o.table_name)] = (totals.orphansRemoved[String(o.table_name)] ?? 0) + Number(o.n);
-      const durationMs = Math.round(performance.now() - started);
-      mdb.run('INSERT INTO _migrations (seq, id, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?, ?)', [
-        seq,
-        m.id,
-        checksum,
-        naiveIso(now()),
-        durationMs,
-      ]);
-    } else {
-      // Whatever the log held for this migration has been put back (or reported) by its down.
-      mdb.run('DELETE FROM _migration_log WHERE migration = ?', [m.id]);
-      mdb.run('DELETE FROM _migrations WHERE id = ?', [m.id]);
-    }
+    recordStep(mdb, direction, m.id, seq, checksum, naiveIso(now()), Math.round(performance.now() - started), totals.orphansRemoved);
     for (const s of statements.splice(0)) s.free();
     mdb.exec('COMMIT');
     inTransaction = false;
@@ -682,17 +681,7 @@ function runSquashed(db: Database, direction: 'up' | 'down', list: readonly { m:
     if (after.length) throw new SquashBlocked(`the squashed run left a different schema (${after.slice(0, 3).join(', ')})`);
     const orphans: Record<string, number> = {};
     const share = Math.round((performance.now() - started) / list.length);
-    for (const { m, seq } of list) {
-      if (direction === 'up') {
-        for (const o of mdb.all("SELECT table_name, count(*) AS n FROM _migration_log WHERE migration = ? AND kind = 'orphan' GROUP BY table_name", [m.id])) {
-          orphans[String(o.table_name)] = (orphans[String(o.table_name)] ?? 0) + Number(o.n);
-        }
-        mdb.run('INSERT INTO _migrations (seq, id, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?, ?)', [seq, m.id, migrationChecksum(m), naiveIso(now()), share]);
-      } else {
-        mdb.run('DELETE FROM _migration_log WHERE migration = ?', [m.id]);
-        mdb.run('DELETE FROM _migrations WHERE id = ?', [m.id]);
-      }
-    }
+    for (const { m, seq } of list) recordStep(mdb, direction, m.id, seq, migrationChecksum(m), naiveIso(now()), share, orphans);
     for (const s of statements.splice(0)) s.free();
     mdb.exec('COMMIT');
     inTransaction = false;
